@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import type { Output } from '../output.js';
+import type { ExitCodeValue } from '../../util/exit-codes.js';
+
+/** What a command gets besides its arguments. */
+export interface CommandContext {
+  output: Output;
+  /** A command's result; the last call wins. Defaults to 0. */
+  setExitCode(code: ExitCodeValue): void;
+}
+
+/** A command module adds its subcommand(s) to the program. */
+export type RegisterCommand = (program: Command, context: CommandContext) => void;
+
+/** Every command, in the order `phoenix --help` lists them. */
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { version } from '../version.js';
+import { ExitCode } from '../util/exit-codes.js';
+import { translateLegacyArgs } from './legacy-flags.js';
+import { processOutput, reportError, type Output } from './output.js';
+import { commands, type CommandContext } from './commands/index.js';
+import type { ExitCodeValue } from '../util/exit-codes.js';
+
+/** Global options every command understands. */
+export interface GlobalOptions {
+  configDir?: string;
+  json?: boolean;
+  ascii?: boolean;
+  color?: boolean;
+}
+
+export function buildProgram(output: Output, context: CommandContext): Command {
+  const program = new Command('phoenix')
+    .description(
+      'Declarative Proxmox VE provisioning: VMs and LXC containers from JSON, with a TUI.',
+    )
+    .version(version, '-V, --version')
+    .option(
+      '-c, --config-dir <dir>',
+      'config directory (env PHOENIX_CONFIG_DIR; default ./etc in a checkout, else /usr/local/phoenix_hypervisor/etc)',
+    )
+    .option('--ascii', 'ASCII only: no Unicode icons, spinners or box drawing')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run phoenix --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => output.out(text),
+      writeErr: (text) => output.err(text),
+    });
+  for (const register of commands) register(program, context);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (the caller sets process.exitCode). */
+export async function runCli(
+  argv: readonly string[],
+  output: Output = processOutput,
+): Promise<number> {
+  let exitCode: ExitCodeValue = ExitCode.ok;
+  const program = buildProgram(output, { output, setExitCode: (code) => (exitCode = code) });
+  try {
+    await program.parseAsync(translateLegacyArgs(argv), { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return ExitCode.ok;
+      return ExitCode.invalidInput;
+    }
+    return reportError(output, error);
+  }
+}
