@@ -41,7 +41,7 @@ describe('runTasks', () => {
       step(name, async () => {
         order.push(name);
         await tick();
-        return 'changed';
+        return 'changed' as const;
       });
     const { summary } = await run([
       task('clone', [record('clone:a'), record('clone:b')], ['template']),
@@ -60,7 +60,7 @@ describe('runTasks', () => {
       peak = Math.max(peak, active);
       await new Promise((resolve) => setTimeout(resolve, 5));
       active--;
-      return 'changed';
+      return 'changed' as const;
     });
     const tasks = Array.from({ length: 10 }, (_, i) => task(`g${i}`, [busy]));
     await run(tasks, { concurrency: 3 });
@@ -104,7 +104,7 @@ describe('runTasks', () => {
         peak = Math.max(peak, active);
         await new Promise((resolve) => setTimeout(resolve, 5));
         active--;
-        return 'changed';
+        return 'changed' as const;
       },
       { locks: ['clone-source:9000'] },
     );
@@ -125,7 +125,7 @@ describe('runTasks', () => {
           message: "can't lock file '/var/lock/qemu-server/lock-100.conf' - got timeout",
           kind: 'locked',
         });
-      return 'changed';
+      return 'changed' as const;
     });
     const { summary, events } = await run([task('vm', [flaky])], {
       retry: {

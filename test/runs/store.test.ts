@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runTasks } from '../../source/runner/runner.js';
+import { listRuns, readRun, RunRecorder, runsDir } from '../../source/runs/store.js';
+
+describe('run store', () => {
+  it('records every event of a run and lists it with its outcome', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-runs-'));
+    const recorder = new RunRecorder(dir, '20261121T100000Z-abcdef');
+    await runTasks(
+      [
+        {
+          id: 'qemu/1000',
+          title: 'vm 1000 web',
+          dependsOn: [],
+          steps: [
+            {
+              key: 'clone',
+              title: 'Clone',
+              run: async (ctx) => {
+                for (let i = 0; i < 5000; i++) ctx.log(`line ${i}`);
+                return 'changed';
+              },
+            },
+          ],
+        },
+      ],
+      { title: 'apply 1000', runId: '20261121T100000Z-abcdef', listeners: [recorder.listener] },
+    );
+    await recorder.close();
+    const events = readRun(dir, '20261121T100000Z-abcdef')!;
+    expect(events.filter((e) => e.type === 'log')).toHaveLength(5000);
+    expect(events.at(-1)).toMatchObject({ type: 'run-finished', status: 'succeeded' });
+    expect(listRuns(dir)).toEqual([
+      expect.objectContaining({
+        id: '20261121T100000Z-abcdef',
+        title: 'apply 1000',
+        status: 'succeeded',
+        tasks: ['qemu/1000'],
+      }),
+    ]);
+  });
+
+  it('shows a run whose process died as still running, newest first, and skips junk files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-runs-'));
+    const started = {
+      type: 'run-started',
+      runId: 'x',
+      at: '2026-11-21T10:00:00.000Z',
+      title: 'apply',
+      tasks: [],
+    };
+    writeFileSync(
+      join(dir, '20261120T100000Z-aaaaaa.jsonl'),
+      `${JSON.stringify(started)}\n{"type":"log"`,
+    );
+    writeFileSync(join(dir, '20261121T100000Z-bbbbbb.jsonl'), `${JSON.stringify(started)}\n`);
+    writeFileSync(join(dir, 'notes.jsonl'), 'not json\n');
+    expect(listRuns(dir).map((run) => [run.id, run.status])).toEqual([
+      ['20261121T100000Z-bbbbbb', 'running'],
+      ['20261120T100000Z-aaaaaa', 'running'],
+    ]);
+  });
+
+  it('keeps runs under /var/log as root and under the XDG state dir otherwise', () => {
+    expect(runsDir({ PHOENIX_RUNS_DIR: '/x' })).toBe('/x');
+    if (process.getuid?.() !== 0) expect(runsDir({ XDG_STATE_HOME: '/s' })).toBe('/s/phoenix/runs');
+    else expect(runsDir({})).toBe('/var/log/phoenix_hypervisor/runs');
+  });
+});
