@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Output } from '../output.js';
 import type { ExitCodeValue } from '../../util/exit-codes.js';
+import { registerRuns } from './runs.js';
 
 /** What a command gets besides its arguments. */
 export interface CommandContext {
@@ -13,4 +14,4 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, context: CommandContext) => void;
 
 /** Every command, in the order `phoenix --help` lists them. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerRuns];
