@@ -1,0 +1,246 @@
+import { hostname as osHostname } from 'node:os';
+import { Inventory } from '../inventory/inventory.js';
+import { parseConfigJson, parseConfigText } from '../inventory/parse-config.js';
+import {
+  parseBridges,
+  parseClusterNodes,
+  parseClusterResources,
+  parseNextId,
+  parseSnapshotsJson,
+  parseSnapshotTree,
+  parseVersion,
+} from '../inventory/parse-resources.js';
+import {
+  parsePveamAvailable,
+  parsePveamList,
+  parsePvesmStatus,
+} from '../inventory/parse-storage.js';
+import type {
+  AvailableTemplate,
+  BridgeInfo,
+  GuestConfig,
+  GuestRef,
+  Snapshot,
+  StorageContent,
+  StorageInfo,
+  StoredTemplate,
+  VersionInfo,
+} from '../inventory/types.js';
+import {
+  configArgv,
+  destroyArgv,
+  INVENTORY_ARGV,
+  listSnapshotsArgv,
+  NODES_ARGV,
+  powerArgv,
+  rollbackArgv,
+  snapshotArgv,
+  unlockArgv,
+  type DestroyOptions,
+  type PowerAction,
+  type RollbackOptions,
+  type ShutdownOptions,
+  type SnapshotOptions,
+} from './commands.js';
+import { resolveLocalNode } from './node.js';
+import {
+  runHostCommand,
+  type HostCommandObserver,
+  type HostResult,
+  type RunOptions,
+  type Timeouts,
+} from './run.js';
+
+export interface HostOptions {
+  /** Environment of the host tools and of node detection (PATH, PHOENIX_NODE). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Per-kind timeouts in milliseconds. */
+  timeouts?: Partial<Timeouts>;
+  /** Sees every command (argv redacted), for logs and the run store. */
+  observe?: HostCommandObserver;
+  /** Cancels every command of this host. */
+  signal?: AbortSignal;
+  /** This machine's host name (tests); default os.hostname(). */
+  hostname?: () => string;
+}
+
+/** Options a single call may override. */
+export type CallOptions = Pick<RunOptions, 'signal' | 'timeoutMs' | 'input' | 'kind'>;
+
+/** The only way Phoenix touches a Proxmox host. */
+export interface Host {
+  /** The node this machine is (PHOENIX_NODE, else the host name, else the only node). */
+  localNode(): Promise<string>;
+  /** Every guest of the cluster: one `pvesh get /cluster/resources` call. */
+  inventory(options?: CallOptions): Promise<Inventory>;
+  /** Names of the cluster's nodes (one pvesh call). */
+  nodes(options?: CallOptions): Promise<string[]>;
+  /** A guest's config (`qm|pct config`, or the config API for another node). */
+  guestConfig(ref: GuestRef, options?: CallOptions): Promise<GuestConfig>;
+  /** `pvesm status`, optionally only storages that allow a content type. */
+  storages(filter?: { content?: StorageContent }, options?: CallOptions): Promise<StorageInfo[]>;
+  /** Bridges of a node (default: the local node). */
+  bridges(node?: string, options?: CallOptions): Promise<BridgeInfo[]>;
+  /** Container templates on a storage (`pveam list <storage>`). */
+  osTemplates(storage: string, options?: CallOptions): Promise<StoredTemplate[]>;
+  /** Templates Proxmox can download (`pveam available`). */
+  availableTemplates(section?: string, options?: CallOptions): Promise<AvailableTemplate[]>;
+  version(options?: CallOptions): Promise<VersionInfo>;
+  /** The next free guest id (`/cluster/nextid`). */
+  nextId(options?: CallOptions): Promise<number>;
+
+  start(ref: GuestRef, options?: CallOptions): Promise<HostResult>;
+  stop(ref: GuestRef, options?: CallOptions): Promise<HostResult>;
+  shutdown(ref: GuestRef, shutdown?: ShutdownOptions, options?: CallOptions): Promise<HostResult>;
+  reboot(ref: GuestRef, options?: CallOptions): Promise<HostResult>;
+  destroy(ref: GuestRef, destroy?: DestroyOptions, options?: CallOptions): Promise<HostResult>;
+  snapshot(
+    ref: GuestRef,
+    name: string,
+    snapshot?: SnapshotOptions,
+    options?: CallOptions,
+  ): Promise<HostResult>;
+  rollback(
+    ref: GuestRef,
+    name: string,
+    rollback?: RollbackOptions,
+    options?: CallOptions,
+  ): Promise<HostResult>;
+  listSnapshots(ref: GuestRef, options?: CallOptions): Promise<Snapshot[]>;
+  unlock(ref: GuestRef, options?: CallOptions): Promise<HostResult>;
+  /** The command line an action would run (for plans and messages), cluster-aware. */
+  powerCommand(action: PowerAction, ref: GuestRef, shutdown?: ShutdownOptions): Promise<string[]>;
+
+  /** Runs any Proxmox tool command (argv[0] is qm, pct, pvesh, pvesm or pveam). */
+  run(argv: readonly string[], options?: CallOptions): Promise<HostResult>;
+}
+
+export function createHost(hostOptions: HostOptions = {}): Host {
+  const env = hostOptions.env ?? process.env;
+  let lastInventory: Inventory | undefined;
+  let localNodePromise: Promise<string> | undefined;
+
+  const run = (argv: readonly string[], options: CallOptions = {}): Promise<HostResult> =>
+    runHostCommand(argv, {
+      env,
+      ...(hostOptions.timeouts ? { timeouts: hostOptions.timeouts } : {}),
+      ...(hostOptions.observe ? { observe: hostOptions.observe } : {}),
+      ...options,
+      ...(options.signal || hostOptions.signal
+        ? { signal: options.signal ?? hostOptions.signal }
+        : {}),
+    });
+
+  const nodes = async (options?: CallOptions): Promise<string[]> =>
+    parseClusterNodes((await run(NODES_ARGV, options)).stdout);
+
+  const localNode = (): Promise<string> => {
+    localNodePromise ??= resolveLocalNode({
+      env,
+      hostname: hostOptions.hostname ?? osHostname,
+      knownNodes: () => lastInventory?.nodes ?? [],
+      listNodes: () => nodes(),
+    });
+    // A failed detection (host unreachable) may be retried later.
+    localNodePromise.catch(() => (localNodePromise = undefined));
+    return localNodePromise;
+  };
+
+  const host: Host = {
+    localNode,
+    nodes,
+
+    async inventory(options) {
+      const result = await run(INVENTORY_ARGV, options);
+      lastInventory = new Inventory(parseClusterResources(result.stdout));
+      return lastInventory;
+    },
+
+    async guestConfig(ref, options) {
+      const argv = configArgv(ref, await localNode());
+      const { stdout } = await run(argv, options);
+      if (argv[0] === 'pvesh') {
+        return parseConfigJson(ref.id, ref.type, JSON.parse(stdout) as unknown);
+      }
+      return parseConfigText(ref.id, ref.type, stdout);
+    },
+
+    async storages(filter = {}, options) {
+      const argv = ['pvesm', 'status'];
+      if (filter.content) argv.push('--content', filter.content);
+      return parsePvesmStatus((await run(argv, options)).stdout);
+    },
+
+    async bridges(node, options) {
+      const target = node ?? (await localNode());
+      const argv = [
+        'pvesh',
+        'get',
+        `/nodes/${target}/network`,
+        '--type',
+        'any_bridge',
+        '--output-format',
+        'json',
+      ];
+      return parseBridges((await run(argv, options)).stdout);
+    },
+
+    async osTemplates(storage, options) {
+      return parsePveamList((await run(['pveam', 'list', storage], options)).stdout);
+    },
+
+    async availableTemplates(section, options) {
+      const argv = ['pveam', 'available'];
+      if (section) argv.push('--section', section);
+      return parsePveamAvailable((await run(argv, options)).stdout);
+    },
+
+    async version(options) {
+      return parseVersion(
+        (await run(['pvesh', 'get', '/version', '--output-format', 'json'], options)).stdout,
+      );
+    },
+
+    async nextId(options) {
+      return parseNextId(
+        (await run(['pvesh', 'get', '/cluster/nextid', '--output-format', 'json'], options)).stdout,
+      );
+    },
+
+    async start(ref, options) {
+      return run(powerArgv('start', ref, await localNode()), options);
+    },
+    async stop(ref, options) {
+      return run(powerArgv('stop', ref, await localNode()), options);
+    },
+    async shutdown(ref, shutdown, options) {
+      return run(powerArgv('shutdown', ref, await localNode(), shutdown), options);
+    },
+    async reboot(ref, options) {
+      return run(powerArgv('reboot', ref, await localNode()), options);
+    },
+    async destroy(ref, destroy, options) {
+      return run(destroyArgv(ref, await localNode(), destroy), options);
+    },
+    async snapshot(ref, name, snapshot, options) {
+      return run(snapshotArgv(ref, name, await localNode(), snapshot), options);
+    },
+    async rollback(ref, name, rollback, options) {
+      return run(rollbackArgv(ref, name, await localNode(), rollback), options);
+    },
+    async listSnapshots(ref, options) {
+      const argv = listSnapshotsArgv(ref, await localNode());
+      const { stdout } = await run(argv, options);
+      return argv[0] === 'pvesh' ? parseSnapshotsJson(stdout) : parseSnapshotTree(stdout);
+    },
+    async unlock(ref, options) {
+      return run(unlockArgv(ref, await localNode()), options);
+    },
+    async powerCommand(action, ref, shutdown) {
+      return powerArgv(action, ref, await localNode(), shutdown);
+    },
+
+    run,
+  };
+  return host;
+}

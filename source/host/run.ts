@@ -1,0 +1,242 @@
+import { execa } from 'execa';
+import { classifyFailure, HostError, silentFailure } from './errors.js';
+import { redactArgv, redactText } from './redact.js';
+
+/** The Proxmox tools the adapter may run; nothing else is ever executed. */
+export const HOST_TOOLS = ['qm', 'pct', 'pvesh', 'pvesm', 'pveam'] as const;
+export type HostTool = (typeof HOST_TOOLS)[number];
+
+/** How long a kind of call may take before Phoenix gives up on it. */
+export type CallKind = 'read' | 'lifecycle' | 'worker';
+
+export type Timeouts = Record<CallKind, number>;
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  /** list, status, config, pvesh get, pvesm status … */
+  read: 30_000,
+  /** start/stop/shutdown/reboot: qm shutdown alone waits up to 60 s (plus the stop that may follow). */
+  lifecycle: 5 * 60_000,
+  /** create, clone, destroy, resize, snapshot, rollback, template download: disk copies take long. */
+  worker: 60 * 60_000,
+};
+
+/** What an observer learns about every host command (argv is redacted). */
+export type HostCommandEvent =
+  | { phase: 'start'; id: number; argv: readonly string[]; kind: CallKind }
+  | {
+      phase: 'end';
+      id: number;
+      argv: readonly string[];
+      kind: CallKind;
+      durationMs: number;
+      exitCode: number | undefined;
+      ok: boolean;
+      /** Set when ok is false. */
+      errorKind?: HostError['kind'];
+    };
+
+export type HostCommandObserver = (event: HostCommandEvent) => void;
+
+export interface RunOptions {
+  /** Kind of call, for the default timeout. Guessed from the argv when omitted. */
+  kind?: CallKind;
+  /** Milliseconds; overrides the kind's default. */
+  timeoutMs?: number;
+  /** Cancels the command (SIGTERM, then SIGKILL after 5 s). */
+  signal?: AbortSignal;
+  /** Written to the command's stdin. */
+  input?: string;
+  /** Environment for the child (PATH decides which qm/pct/… run). Defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Per-kind timeouts (from the host options). */
+  timeouts?: Partial<Timeouts>;
+  /** Called at the start and end of the command. */
+  observe?: HostCommandObserver;
+}
+
+/** A successful host command. stdout/stderr are redacted. */
+export interface HostResult {
+  argv: readonly string[];
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  durationMs: number;
+}
+
+const readSubcommands = new Set([
+  'list',
+  'status',
+  'config',
+  'pending',
+  'listsnapshot',
+  'get',
+  'ls',
+  'available',
+  'usage',
+  'help',
+  'path',
+]);
+const lifecycleSubcommands = new Set(['start', 'stop', 'shutdown', 'reboot', 'suspend', 'resume']);
+
+/** The timeout class of a command, from its tool and subcommand. */
+export function guessCallKind(argv: readonly string[]): CallKind {
+  const [tool, sub, path] = argv;
+  if (tool === 'pvesm' && (sub === 'status' || sub === 'list')) return 'read';
+  if (tool === 'pveam' && (sub === 'list' || sub === 'available')) return 'read';
+  if (tool === 'pvesh') {
+    if (sub === 'get' || sub === 'ls' || sub === 'usage') return 'read';
+    if (/\/status\/(start|stop|shutdown|reboot|suspend|resume)$/.test(path ?? ''))
+      return 'lifecycle';
+    return 'worker';
+  }
+  if (sub && readSubcommands.has(sub)) return 'read';
+  if (sub && lifecycleSubcommands.has(sub)) return 'lifecycle';
+  if ((tool === 'qm' || tool === 'pct') && (sub === 'set' || sub === 'unlock')) return 'read';
+  return 'worker';
+}
+
+let nextCommandId = 1;
+
+/**
+ * Runs one Proxmox tool with an argument array (never through a shell). Resolves with the
+ * redacted output; rejects with a classified HostError — also when the tool exited 0 but its
+ * output says the task failed (the no-upid_exit workers).
+ */
+export async function runHostCommand(
+  argv: readonly string[],
+  options: RunOptions = {},
+): Promise<HostResult> {
+  const [tool, ...args] = argv;
+  if (!tool || !(HOST_TOOLS as readonly string[]).includes(tool)) {
+    throw new Error(
+      `not a Proxmox tool: ${String(tool)} (expected one of ${HOST_TOOLS.join(', ')})`,
+    );
+  }
+  const kind = options.kind ?? guessCallKind(argv);
+  const timeout = options.timeoutMs ?? options.timeouts?.[kind] ?? DEFAULT_TIMEOUTS[kind];
+  const shownArgv = redactArgv(argv);
+  const id = nextCommandId++;
+  const started = performance.now();
+  options.observe?.({ phase: 'start', id, argv: shownArgv, kind });
+
+  const finish = (exitCode: number | undefined, error?: HostError): void => {
+    options.observe?.({
+      phase: 'end',
+      id,
+      argv: shownArgv,
+      kind,
+      durationMs: performance.now() - started,
+      exitCode,
+      ok: !error,
+      ...(error ? { errorKind: error.kind } : {}),
+    });
+  };
+
+  const result = await execa(tool, args, {
+    reject: false,
+    timeout,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 5_000,
+    env: options.env ?? process.env,
+    extendEnv: false,
+    stripFinalNewline: false,
+    encoding: 'utf8',
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
+  });
+
+  const stdout = redactText(String(result.stdout ?? ''));
+  const stderr = redactText(String(result.stderr ?? ''));
+  const durationMs = performance.now() - started;
+
+  if (result.timedOut || result.isCanceled || result.failed) {
+    let error: HostError;
+    if (result.timedOut) {
+      error = new HostError({
+        kind: 'timeout',
+        message: `${tool} did not finish within ${Math.round(timeout / 1000)} s and was stopped`,
+        argv: shownArgv,
+        stdout,
+        stderr,
+        exitCode: undefined,
+        timedOut: true,
+      });
+    } else if (result.isCanceled) {
+      error = new HostError({
+        kind: 'failed',
+        message: `${tool} was cancelled`,
+        argv: shownArgv,
+        stdout,
+        stderr,
+        exitCode: undefined,
+        aborted: true,
+      });
+    } else if (result.exitCode === undefined && result.signal) {
+      error = new HostError({
+        kind: 'failed',
+        message: `${tool} was killed by ${result.signal}`,
+        argv: shownArgv,
+        stdout,
+        stderr,
+        exitCode: undefined,
+      });
+    } else if (result.exitCode === undefined) {
+      error = spawnError(
+        tool,
+        result.code,
+        result.originalMessage ?? result.shortMessage,
+        shownArgv,
+      );
+    } else {
+      const classified = classifyFailure(stderr, stdout);
+      error = new HostError({
+        ...classified,
+        argv: shownArgv,
+        stdout,
+        stderr,
+        exitCode: result.exitCode,
+      });
+    }
+    finish(result.exitCode, error);
+    throw error;
+  }
+
+  const hidden = silentFailure(argv, stdout, stderr);
+  if (hidden !== undefined) {
+    const classified = classifyFailure(stderr || hidden, stdout);
+    const error = new HostError({
+      ...classified,
+      message: classified.kind === 'failed' ? hidden : classified.message,
+      argv: shownArgv,
+      stdout,
+      stderr,
+      exitCode: 0,
+    });
+    finish(0, error);
+    throw error;
+  }
+
+  finish(0);
+  return { argv: shownArgv, stdout, stderr, exitCode: 0, durationMs };
+}
+
+function spawnError(
+  tool: string,
+  code: string | undefined,
+  message: string | undefined,
+  argv: readonly string[],
+): HostError {
+  const missing = code === 'ENOENT';
+  const denied = code === 'EACCES';
+  return new HostError({
+    kind: missing ? 'not-found' : denied ? 'permission' : 'failed',
+    message: missing
+      ? `${tool}: command not found on PATH (Phoenix runs on a Proxmox VE host)`
+      : denied
+        ? `${tool}: permission denied (run Phoenix as root on the Proxmox VE host)`
+        : `${tool} could not be started: ${redactText(message ?? code ?? 'unknown error')}`,
+    argv,
+    stdout: '',
+    stderr: '',
+    exitCode: undefined,
+  });
+}
