@@ -37,6 +37,8 @@ die() {
 
 on_error() {
   local code="$1" line="$2" command="$3"
+  # Inside $(…) the enclosing command fails too and is reported then, once.
+  ((BASH_SUBSHELL == 0)) || return 0
   printf '[%s] error: command failed (exit %s) at line %s: %s\n' \
     "$PHOENIX_FEATURE" "$code" "$line" "$command" >&2
 }
