@@ -1,0 +1,91 @@
+import type { LxcSpec, VmSpec } from '../../source/config/types.js';
+
+/** A merged VM spec as the config layer produces it, for unit tests. */
+export function vmSpec(overrides: Partial<VmSpec> = {}): VmSpec {
+  return {
+    kind: 'qemu',
+    vm_id: 1000,
+    vm_name: 'rumpledev',
+    description: '',
+    tags: [],
+    features: [],
+    dependencies: [],
+    start_at_boot: false,
+    is_template: false,
+    os_type: 'l26',
+    cpu_sockets: 1,
+    cpu_cores: 2,
+    memory_mb: 4096,
+    boot_disk_size_gb: 32,
+    boot_disk_storage: 'local-lvm',
+    network_bridge: 'vmbr0',
+    network_model: 'virtio',
+    volumes: [],
+    snapshots: {},
+    clone_from_vmid: 9000,
+    origin: {
+      file: 'etc/phoenix_vm_configs.json',
+      jsonPath: '$.virtual_machines[0]',
+      segments: ['virtual_machines', 0],
+    },
+    declared: [
+      'vm_id',
+      'vm_name',
+      'cpu_cores',
+      'memory_mb',
+      'network_bridge',
+      'network_model',
+      'os_type',
+      'clone_from_vmid',
+      'boot_disk_size_gb',
+    ],
+    extra: {},
+    ...overrides,
+  };
+}
+
+/** A merged container spec as the config layer produces it, for unit tests. */
+export function lxcSpec(overrides: Partial<LxcSpec> = {}): LxcSpec {
+  return {
+    kind: 'lxc',
+    ctid: 900,
+    name: 'base-template',
+    description: '',
+    tags: [],
+    features: [],
+    dependencies: [],
+    start_at_boot: false,
+    is_template: false,
+    memory_mb: 2048,
+    swap_mb: 512,
+    cores: 2,
+    template: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+    storage_pool: 'local-lvm',
+    storage_size_gb: 8,
+    network_config: { name: 'eth0', bridge: 'vmbr0', ip: '10.0.0.50/24', gw: '10.0.0.1' },
+    unprivileged: true,
+    pct_options: [],
+    lxc_options: [],
+    mount_points: [],
+    zfs_volumes: [],
+    gpu_assignment: [],
+    enable_lifecycle_snapshots: false,
+    origin: {
+      file: 'etc/phoenix_lxc_configs.json',
+      jsonPath: '$.lxc_configs["900"]',
+      segments: ['lxc_configs', '900'],
+    },
+    declared: [
+      'name',
+      'memory_mb',
+      'cores',
+      'template',
+      'storage_pool',
+      'storage_size_gb',
+      'network_config',
+      'unprivileged',
+    ],
+    extra: {},
+    ...overrides,
+  };
+}
