@@ -22,7 +22,8 @@ export NEEDRESTART_MODE=a
 PHOENIX_FEATURE="${PHOENIX_FEATURE:-feature}"
 PHOENIX_APT_UPDATED=0
 PHOENIX_FILE_CHANGED=0
-PHOENIX_JSON_READER=""
+# python3 or jq; set in the environment only to force one (tests do).
+PHOENIX_JSON_READER="${PHOENIX_JSON_READER:-}"
 
 log() { printf '[%s] %s\n' "$PHOENIX_FEATURE" "$*"; }
 warn() { printf '[%s] warning: %s\n' "$PHOENIX_FEATURE" "$*" >&2; }
@@ -62,7 +63,10 @@ phoenix_init() {
 
 # Picks python3, else jq, else installs jq (debian-standard LXC templates have neither).
 context_reader_init() {
-  if command -v python3 >/dev/null 2>&1; then
+  if [[ -n "$PHOENIX_JSON_READER" ]]; then
+    command -v "$PHOENIX_JSON_READER" >/dev/null 2>&1 ||
+      die "$EXIT_BAD_CONTEXT" "PHOENIX_JSON_READER=$PHOENIX_JSON_READER is not installed"
+  elif command -v python3 >/dev/null 2>&1; then
     PHOENIX_JSON_READER=python3
   elif command -v jq >/dev/null 2>&1; then
     PHOENIX_JSON_READER=jq
