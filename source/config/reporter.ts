@@ -1,0 +1,93 @@
+import { formatPath, nodePath, positionOf, type Locator } from './source.js';
+import type { Diagnostic } from './types.js';
+
+/** A canonical document and the file it belongs to (used when nothing inside it can be located). */
+export interface DocRef {
+  value: Record<string, unknown>;
+  file: string;
+}
+
+export interface ReportOptions {
+  /** Point at the property name rather than its value (unknown or renamed keys). */
+  atKey?: boolean;
+  hint?: string;
+}
+
+/** Collects diagnostics, turning canonical paths into file, line:column and the file's own JSON path. */
+export class Reporter {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly suppressed = new WeakMap<object, Set<string>>();
+
+  constructor(private readonly locator: Locator) {}
+
+  error(
+    doc: DocRef,
+    segments: readonly (string | number)[],
+    message: string,
+    options: ReportOptions = {},
+  ): void {
+    this.add('error', doc, segments, message, options);
+  }
+
+  warning(
+    doc: DocRef,
+    segments: readonly (string | number)[],
+    message: string,
+    options: ReportOptions = {},
+  ): void {
+    this.add('warning', doc, segments, message, options);
+  }
+
+  add(
+    severity: Diagnostic['severity'],
+    doc: DocRef,
+    segments: readonly (string | number)[],
+    message: string,
+    options: ReportOptions = {},
+  ): void {
+    this.diagnostics.push(this.build(severity, doc, segments, message, options));
+  }
+
+  build(
+    severity: Diagnostic['severity'],
+    doc: DocRef,
+    segments: readonly (string | number)[],
+    message: string,
+    options: ReportOptions = {},
+  ): Diagnostic {
+    const { location, depth } = this.locator.locate(doc.value, segments);
+    const base: Omit<Diagnostic, 'line' | 'column' | 'path' | 'file'> = { severity, message };
+    if (options.hint) base.hint = options.hint;
+    if (!location) {
+      return { ...base, file: doc.file, line: 0, column: 0, path: formatPath(segments) };
+    }
+    const node =
+      options.atKey && depth === segments.length && location.keyNode
+        ? location.keyNode
+        : location.valueNode;
+    const { line, column } = positionOf(location.source, node.offset);
+    const rawPath = location.valueNode.parent || depth > 0 ? nodePath(location.valueNode) : [];
+    return {
+      ...base,
+      file: location.source.file,
+      line,
+      column,
+      path: formatPath([...rawPath, ...segments.slice(depth)]),
+    };
+  }
+
+  /** Marks a key as already reported so the schema pass does not report it again. */
+  suppress(container: object, key: string): void {
+    let keys = this.suppressed.get(container);
+    if (!keys) this.suppressed.set(container, (keys = new Set()));
+    keys.add(key);
+  }
+
+  isSuppressed(container: unknown, key: string): boolean {
+    return (
+      typeof container === 'object' &&
+      container !== null &&
+      (this.suppressed.get(container)?.has(key) ?? false)
+    );
+  }
+}
