@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Output } from '../output.js';
 import type { ExitCodeValue } from '../../util/exit-codes.js';
 import { registerRuns } from './runs.js';
+import { registerLifecycle } from './lifecycle.js';
 
 /** What a command gets besides its arguments. */
 export interface CommandContext {
@@ -14,4 +15,4 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, context: CommandContext) => void;
 
 /** Every command, in the order `phoenix --help` lists them. */
-export const commands: RegisterCommand[] = [registerRuns];
+export const commands: RegisterCommand[] = [registerRuns, registerLifecycle];
