@@ -39,6 +39,8 @@ await Promise.all([
     alias: {
       'react-devtools-core': join(root, 'scripts/stubs/react-devtools-core.js'),
       'is-in-ci': join(root, 'scripts/stubs/is-in-ci.js'),
+      // jsonc-parser's "main" is a UMD build whose dynamic require('./impl/…') esbuild cannot follow.
+      'jsonc-parser': join(root, 'node_modules/jsonc-parser/lib/esm/main.js'),
     },
   }),
   build({

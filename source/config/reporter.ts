@@ -56,24 +56,24 @@ export class Reporter {
     options: ReportOptions = {},
   ): Diagnostic {
     const { location, depth } = this.locator.locate(doc.value, segments);
-    const base: Omit<Diagnostic, 'line' | 'column' | 'path' | 'file'> = { severity, message };
-    if (options.hint) base.hint = options.hint;
-    if (!location) {
-      return { ...base, file: doc.file, line: 0, column: 0, path: formatPath(segments) };
-    }
+    const finish = (file: string, line: number, column: number, path: string): Diagnostic => {
+      const diagnostic: Diagnostic = { file, line, column, path, severity, message };
+      if (options.hint) diagnostic.hint = options.hint;
+      return diagnostic;
+    };
+    if (!location) return finish(doc.file, 0, 0, formatPath(segments));
     const node =
       options.atKey && depth === segments.length && location.keyNode
         ? location.keyNode
         : location.valueNode;
     const { line, column } = positionOf(location.source, node.offset);
     const rawPath = location.valueNode.parent || depth > 0 ? nodePath(location.valueNode) : [];
-    return {
-      ...base,
-      file: location.source.file,
+    return finish(
+      location.source.file,
       line,
       column,
-      path: formatPath([...rawPath, ...segments.slice(depth)]),
-    };
+      formatPath([...rawPath, ...segments.slice(depth)]),
+    );
   }
 
   /** Marks a key as already reported so the schema pass does not report it again. */

@@ -107,6 +107,12 @@ function checkGuestNetworks(guest: GuestEntry, reporter: Reporter): void {
     const at = (field: string) => declaredAt(guest, key, field);
     const ip = network.ip;
     const gw = network.gw;
+    if (ip === undefined) {
+      reporter.error(guest.doc, declaredAt(guest, key), `${key} has no "ip"`, {
+        hint: 'add "ip": "dhcp" or a static address such as "10.0.0.101/24"',
+      });
+      continue;
+    }
     if (typeof ip !== 'string') continue;
     const special = ip === 'dhcp' || (guest.kind === 'lxc' && ip === 'manual');
     let cidr = undefined;

@@ -3,6 +3,7 @@ import type { Output } from '../output.js';
 import type { ExitCodeValue } from '../../util/exit-codes.js';
 import { registerRuns } from './runs.js';
 import { registerLifecycle } from './lifecycle.js';
+import { registerValidate } from './validate.js';
 
 /** What a command gets besides its arguments. */
 export interface CommandContext {
@@ -15,4 +16,4 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, context: CommandContext) => void;
 
 /** Every command, in the order `phoenix --help` lists them. */
-export const commands: RegisterCommand[] = [registerRuns, registerLifecycle];
+export const commands: RegisterCommand[] = [registerValidate, registerRuns, registerLifecycle];
