@@ -5,6 +5,7 @@ import { translateLegacyArgs } from './legacy-flags.js';
 import { processOutput, reportError, type Output } from './output.js';
 import { commands, type CommandContext } from './commands/index.js';
 import type { ExitCodeValue } from '../util/exit-codes.js';
+import { canOpenTui, launchTui } from '../ui/launch.js';
 
 /** Global options every command understands. */
 export interface GlobalOptions {
@@ -12,6 +13,7 @@ export interface GlobalOptions {
   json?: boolean;
   ascii?: boolean;
   color?: boolean;
+  readonly?: boolean;
 }
 
 export function buildProgram(output: Output, context: CommandContext): Command {
@@ -26,6 +28,7 @@ export function buildProgram(output: Output, context: CommandContext): Command {
     )
     .option('--ascii', 'ASCII only: no Unicode icons, spinners or box drawing')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--readonly', 'TUI: hide every action that changes the host')
     .showHelpAfterError('(run phoenix --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -33,6 +36,19 @@ export function buildProgram(output: Output, context: CommandContext): Command {
       writeErr: (text) => output.err(text),
     });
   for (const register of commands) register(program, context);
+  // No command: the TUI on a terminal, the help text otherwise.
+  program.allowExcessArguments(true).action(async () => {
+    if (program.args.length > 0)
+      program.error(`error: unknown command '${program.args[0]}'`, {
+        code: 'commander.unknownCommand',
+        exitCode: ExitCode.invalidInput,
+      });
+    if (!canOpenTui()) {
+      output.out(program.helpInformation());
+      return;
+    }
+    context.setExitCode(await launchTui(program.opts<GlobalOptions>()));
+  });
   return program;
 }
 

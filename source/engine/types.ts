@@ -1,0 +1,282 @@
+// The engine façade: everything the TUI (and later the plain CLI) needs from Phoenix's core,
+// without React and without knowing how the host is reached. The real engine (host adapter,
+// inventory, reconcile, plan, runner, run store) implements `Engine`; source/engine/fake-engine.ts
+// is a deterministic implementation for tests and UI development.
+
+/** Proxmox VMID. */
+export type GuestId = number;
+
+export type GuestType = 'qemu' | 'lxc';
+
+/** How a guest relates to the config. */
+export type SpecState =
+  /** In the config, not on the host. */
+  | 'missing'
+  /** On the host and matching the config. */
+  | 'in-sync'
+  /** On the host, but at least one field differs from the config. */
+  | 'drifted'
+  /** On the host, not in the config. */
+  | 'unmanaged'
+  /** A template (in the config or not). */
+  | 'template';
+
+/** Live status as Proxmox reports it; 'absent' when the guest exists only in the config. */
+export type GuestStatus = 'running' | 'stopped' | 'paused' | 'suspended' | 'unknown' | 'absent';
+
+/** One row of the machine table: config and live state merged. */
+export interface MachineRow {
+  id: GuestId;
+  type: GuestType;
+  name: string;
+  node: string;
+  status: GuestStatus;
+  specState: SpecState;
+  /** CPU use, 0..1 of the guest's cores; 0 when not running. */
+  cpu: number;
+  /** Memory in use and configured maximum, bytes. */
+  mem: number;
+  maxmem: number;
+  tags: readonly string[];
+  template: boolean;
+  /** A Proxmox lock (`backup`, `clone`, `migrate`, …) when one is held. */
+  lock?: string;
+  /** `protection: 1` on the host. */
+  protected?: boolean;
+}
+
+export interface HostSummary {
+  node: string;
+  /** Cluster name when the node is part of one. */
+  cluster?: string;
+  /** e.g. "9.0.3" */
+  pveVersion: string;
+  /** Where the config was read from. */
+  configDir: string;
+}
+
+export interface EngineSnapshot {
+  host: HostSummary;
+  /** Every guest known from the config or the host, ordered by id. */
+  machines: readonly MachineRow[];
+  /** Epoch ms of the last completed refresh; undefined before the first one. */
+  refreshedAt?: number;
+  refreshing: boolean;
+  /** Why the last refresh failed (the previous data is kept). */
+  refreshError?: string;
+  /** Config problems that keep some guests from being planned (file:line: message). */
+  configProblems: readonly string[];
+  /** Runs that have not finished. */
+  activeRunIds: readonly string[];
+}
+
+/** Lifecycle verbs that act at once on existing guests. */
+export type LifecycleVerb = 'start' | 'shutdown' | 'stop' | 'reboot' | 'delete' | 'snapshot';
+
+/** Everything a user can ask for on a set of guests. */
+export type ActionVerb = LifecycleVerb | 'apply';
+
+export interface ActionOptions {
+  /** Required for 'snapshot': the snapshot name (Proxmox: letters, digits, _ and -, 2..40). */
+  snapshotName?: string;
+}
+
+/** Whether a verb may run on one guest, and why not. */
+export interface ActionCheck {
+  id: GuestId;
+  allowed: boolean;
+  /** Why it is refused, in the user's words ("protected: unset protection first"). */
+  reason?: string;
+}
+
+export interface ActionResult {
+  id: GuestId;
+  ok: boolean;
+  /** What happened, e.g. "started" or Proxmox's error message. */
+  message: string;
+}
+
+export interface ActionOutcome {
+  verb: LifecycleVerb;
+  results: readonly ActionResult[];
+}
+
+/** One field of the merged view: what the config wants and what the host has. */
+export interface DetailField {
+  /** Dotted key, e.g. "memory", "net0", "cloudinit.user". */
+  key: string;
+  desired?: string;
+  live?: string;
+  drifted: boolean;
+}
+
+export interface SnapshotInfo {
+  name: string;
+  /** Epoch ms, when known. */
+  takenAt?: number;
+  description?: string;
+  /** The snapshot the guest currently runs from. */
+  current?: boolean;
+}
+
+/** A step the plan would run for this guest, with the exact commands. */
+export interface PlannedStep {
+  id: string;
+  title: string;
+  commands: readonly string[];
+}
+
+export interface GuestDetails {
+  id: GuestId;
+  name: string;
+  type: GuestType;
+  specState: SpecState;
+  /** Config file the guest comes from, when it is managed. */
+  source?: string;
+  fields: readonly DetailField[];
+  snapshots: readonly SnapshotInfo[];
+  recentRuns: readonly RunSummary[];
+  /** Empty when the guest is in sync. */
+  plan: readonly PlannedStep[];
+}
+
+// ---- runs -------------------------------------------------------------------------------------
+
+export type StepStatus = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
+
+export type RunStatus =
+  | 'running'
+  /** A step failed; the run waits for the user's decision (FailureAction). */
+  | 'waiting'
+  | 'succeeded'
+  | 'failed'
+  | 'interrupted';
+
+export interface StepFailure {
+  /** The command that failed, as it was run. */
+  command: string;
+  exitCode?: number;
+  /** Proxmox's own message (stderr), verbatim. */
+  message: string;
+  /** The last log lines before the failure (at most 20). */
+  logTail: readonly string[];
+  /** What the user can do about it. */
+  hint?: string;
+}
+
+/** What the user decides after a failure. */
+export type FailureAction =
+  /** Run the failed step again. */
+  | 'retry'
+  /** Stop now; a later apply continues from the failed step. */
+  | 'resume-later'
+  /** Stop now and leave what was created as it is (for debugging). */
+  | 'keep'
+  /** Stop now and remove what this run created. */
+  | 'destroy';
+
+export interface RunStep {
+  id: string;
+  title: string;
+  status: StepStatus;
+  /** Epoch ms. */
+  startedAt?: number;
+  durationMs?: number;
+}
+
+export interface RunGuest {
+  id: GuestId;
+  name: string;
+  steps: readonly RunStep[];
+  failure?: StepFailure;
+}
+
+export interface RunSummary {
+  id: string;
+  /** e.g. "apply 101, 102" */
+  title: string;
+  guestIds: readonly GuestId[];
+  status: RunStatus;
+  startedAt: number;
+  finishedAt?: number;
+}
+
+/** A run at one moment: what the pipeline view draws. */
+export interface RunState extends RunSummary {
+  guests: readonly RunGuest[];
+}
+
+export type RunEvent =
+  | { type: 'run-started'; runId: string; at: number; guests: readonly RunGuest[] }
+  | { type: 'step-started'; runId: string; at: number; guestId: GuestId; stepId: string }
+  | {
+      type: 'step-finished';
+      runId: string;
+      at: number;
+      guestId: GuestId;
+      stepId: string;
+      status: 'ok' | 'failed' | 'skipped';
+      durationMs: number;
+    }
+  | {
+      type: 'command';
+      runId: string;
+      at: number;
+      guestId: GuestId;
+      stepId: string;
+      command: string;
+    }
+  | { type: 'log'; runId: string; at: number; guestId: GuestId; stepId: string; line: string }
+  | {
+      type: 'failure';
+      runId: string;
+      at: number;
+      guestId: GuestId;
+      stepId: string;
+      failure: StepFailure;
+    }
+  | { type: 'failure-resolved'; runId: string; at: number; guestId: GuestId; action: FailureAction }
+  | {
+      type: 'run-finished';
+      runId: string;
+      at: number;
+      status: 'succeeded' | 'failed' | 'interrupted';
+    };
+
+/** A live or finished run. */
+export interface RunHandle {
+  readonly id: string;
+  /** Steps and failures now (log lines are not part of it; see `logTail`). */
+  state(): RunState;
+  /** The last `lines` log lines of one guest (the whole log is in the run store). */
+  logTail(guestId: GuestId, lines: number): readonly string[];
+  /** Every event from now on; returns the unsubscribe function. */
+  subscribe(listener: (event: RunEvent) => void): () => void;
+  /** Answers a failure of one guest. */
+  resolve(guestId: GuestId, action: FailureAction): Promise<void>;
+  /** Stops the run (running steps are interrupted; the run ends 'interrupted'). */
+  abort(): void;
+}
+
+/** Phoenix's core, as the UI sees it. No method throws for a host failure: they report it. */
+export interface Engine {
+  /** The current state; the same object until something changes. */
+  snapshot(): EngineSnapshot;
+  /** Called after every change of `snapshot()`; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  /** Re-reads the host (one host process) and the config. */
+  refresh(): Promise<void>;
+  details(id: GuestId): Promise<GuestDetails>;
+  /** Whether a verb may run on each guest (protection, templates with clones, locks, state). */
+  check(verb: ActionVerb, ids: readonly GuestId[]): ActionCheck[];
+  act(
+    verb: LifecycleVerb,
+    ids: readonly GuestId[],
+    options?: ActionOptions,
+  ): Promise<ActionOutcome>;
+  /** Creates or converges the guests from the config; progress comes as run events. */
+  apply(ids: readonly GuestId[]): RunHandle;
+  /** Past and active runs, newest first. */
+  runs(): readonly RunSummary[];
+  run(id: string): RunHandle | undefined;
+}

@@ -1,0 +1,285 @@
+// The TUI's root: owns the UI state, the ONE input funnel, and runs the effects the state machine
+// asks for against the engine façade. Components below it only draw.
+import { Box, useApp as useInkApp, useInput } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Engine, EngineSnapshot } from '../engine/types.js';
+import { AppProvider, useApp } from './contexts/app-context.js';
+import { TickerProvider, createTicker, type Ticker } from './contexts/ticker-context.js';
+import { useEngineSnapshot } from './hooks/use-engine-snapshot.js';
+import { useRun } from './hooks/use-run.js';
+import { useTerminalSize, type TerminalSize } from './hooks/use-terminal-size.js';
+import { decodeKeys } from './keys/decode.js';
+import {
+  handleKeys,
+  initialState,
+  openRun,
+  scopeOf,
+  selectedIndex,
+  visibleRows,
+  type Effect,
+  type KeyContext,
+  type UiState,
+} from './model/app-state.js';
+import { makeTheme, type Theme } from './theme.js';
+import { Header } from './components/header.js';
+import { Footer } from './components/footer.js';
+import { Dialog } from './components/dialog.js';
+import { MachineTable } from './components/machine-table.js';
+import { DetailsView } from './views/details-view.js';
+import { PipelineView } from './views/pipeline-view.js';
+import { RunsView } from './views/runs-view.js';
+import { HelpView } from './views/help-view.js';
+
+export interface AppProps {
+  engine: Engine;
+  readonly?: boolean;
+  theme?: Theme;
+  /** Fixed size (tests); otherwise the terminal's, re-read on resize. */
+  size?: TerminalSize;
+  /** Auto-refresh period while the table is shown; 0 turns it off. */
+  refreshIntervalMs?: number;
+  now?: () => number;
+  ticker?: Ticker;
+  initial?: Partial<UiState>;
+}
+
+/** Lines above and below the view body: header (2) + status and keys (2). */
+const CHROME_LINES = 4;
+
+export function App({
+  engine,
+  readonly = false,
+  theme,
+  size,
+  refreshIntervalMs = 5000,
+  now = Date.now,
+  ticker,
+  initial,
+}: AppProps) {
+  const env = useMemo(
+    () => ({ engine, readonly, theme: theme ?? makeTheme({ ascii: false, color: true }), now }),
+    [engine, readonly, theme, now],
+  );
+  const sharedTicker = useMemo(() => ticker ?? createTicker(130), [ticker]);
+  return (
+    <AppProvider value={env}>
+      <TickerProvider ticker={sharedTicker}>
+        <Screen size={size} refreshIntervalMs={refreshIntervalMs} initial={initial} />
+      </TickerProvider>
+    </AppProvider>
+  );
+}
+
+function viewTitle(state: UiState, snapshot: EngineSnapshot): string {
+  switch (state.view) {
+    case 'details': {
+      const row = snapshot.machines.find((m) => m.id === state.detailsId);
+      return `details ${state.detailsId ?? ''}${row ? ` ${row.name}` : ''}`;
+    }
+    case 'pipeline':
+      return `run ${state.runId ?? ''}`;
+    default:
+      return state.view;
+  }
+}
+
+function Screen({
+  size: fixedSize,
+  refreshIntervalMs,
+  initial,
+}: {
+  size?: TerminalSize;
+  refreshIntervalMs: number;
+  initial?: Partial<UiState>;
+}) {
+  const { engine, readonly, theme } = useApp();
+  const { exit } = useInkApp();
+  const size = useTerminalSize(fixedSize);
+  const snapshot = useEngineSnapshot();
+  const [state, setState] = useState<UiState>(() => ({ ...initialState, ...initial }));
+  const stateRef = useRef(state);
+  const snapshotRef = useRef(snapshot);
+  snapshotRef.current = snapshot;
+
+  // The whole frame stays one line short of the terminal: a full-height frame makes ink clear
+  // the screen on every render.
+  const height = Math.max(6, size.rows - 1);
+  const width = Math.max(20, size.columns);
+  const bodyHeight = height - CHROME_LINES;
+
+  const update = useCallback((change: (s: UiState) => UiState) => {
+    stateRef.current = change(stateRef.current);
+    setState(stateRef.current);
+  }, []);
+
+  const context = useCallback(
+    (): KeyContext => ({
+      readonly,
+      machines: snapshotRef.current.machines,
+      activeRunIds: snapshotRef.current.activeRunIds,
+      runs: engine.runs(),
+      runGuests: (runId) => engine.run(runId)?.state().guests ?? [],
+      check: (verb, ids) => engine.check(verb, ids),
+      pageSize: Math.max(1, bodyHeight - 1),
+    }),
+    [engine, readonly, bodyHeight],
+  );
+
+  const runEffect = useCallback(
+    async (effect: Effect) => {
+      switch (effect.kind) {
+        case 'act': {
+          const outcome = await engine.act(effect.verb, effect.ids, {
+            snapshotName: effect.snapshotName,
+          });
+          const failed = outcome.results.filter((r) => !r.ok);
+          update((s) => ({
+            ...s,
+            message:
+              failed.length > 0
+                ? { text: failed.map((r) => r.message).join('; '), tone: 'error' }
+                : { text: outcome.results.map((r) => r.message).join(', '), tone: 'ok' },
+          }));
+          return;
+        }
+        case 'apply': {
+          const handle = engine.apply(effect.ids);
+          update((s) => openRun(s, handle.id));
+          return;
+        }
+        case 'refresh':
+          await engine.refresh();
+          update((s) =>
+            s.message?.text.startsWith('Refreshing') ? { ...s, message: undefined } : s,
+          );
+          return;
+        case 'resolve':
+          await engine.run(effect.runId)?.resolve(effect.guestId, effect.action);
+          return;
+        case 'abort-run':
+          engine.run(effect.runId)?.abort();
+          return;
+        case 'quit':
+          for (const id of snapshotRef.current.activeRunIds) engine.run(id)?.abort();
+          exit();
+          return;
+      }
+    },
+    [engine, exit, update],
+  );
+
+  // THE input funnel: every key of every chunk goes through the state machine, in order.
+  useInput((input, key) => {
+    const keys = decodeKeys(input, key);
+    if (keys.length === 0) return;
+    const step = handleKeys(stateRef.current, keys, context());
+    if (step.state !== stateRef.current) update(() => step.state);
+    for (const effect of step.effects)
+      runEffect(effect).catch((error: unknown) =>
+        update((s) => ({
+          ...s,
+          message: { text: error instanceof Error ? error.message : String(error), tone: 'error' },
+        })),
+      );
+  });
+
+  // Refresh at start, then every few seconds while the table is on screen.
+  const tableShown = (state.view === 'machines' || state.view === 'templates') && !state.modal;
+  useEffect(() => {
+    void engine.refresh();
+  }, [engine]);
+  useEffect(() => {
+    if (!tableShown || refreshIntervalMs <= 0) return;
+    const timer = setInterval(() => void engine.refresh(), refreshIntervalMs);
+    return () => clearInterval(timer);
+  }, [engine, tableShown, refreshIntervalMs]);
+
+  const runHandle = state.view === 'pipeline' && state.runId ? engine.run(state.runId) : undefined;
+  const run = useRun(runHandle);
+
+  const rows = useMemo(() => visibleRows(snapshot.machines, state), [snapshot.machines, state]);
+  const index = selectedIndex(rows, state);
+  const scope = scopeOf(state.view);
+
+  let status = '';
+  let keysOverride: { key: string; label: string }[] | undefined;
+  if (state.filterEditing) {
+    status = `/${state.filter}_`;
+    keysOverride = [
+      { key: 'Enter', label: 'keep filter' },
+      { key: 'Esc', label: 'clear' },
+      { key: 'type:', label: 'vm|ct|template' },
+      { key: 'state:', label: '…' },
+      { key: 'tag:', label: '…' },
+      { key: 'node:', label: '…' },
+    ];
+  } else if (state.modal?.kind === 'palette') {
+    keysOverride = [
+      { key: 'type', label: 'to search' },
+      { key: `${theme.glyphs.up}/${theme.glyphs.down}`, label: 'choose' },
+      { key: 'Enter', label: 'run' },
+      { key: 'Esc', label: 'close' },
+    ];
+  } else if (state.view === 'machines' || state.view === 'templates') {
+    const marked = state.marked.length > 0 ? `  ${state.marked.length} marked` : '';
+    const filter = state.filter ? `  filter: ${state.filter}` : '';
+    status = `${rows.length === 0 ? 0 : index + 1}/${rows.length}${marked}${filter}`;
+  } else if (state.view === 'runs') {
+    status = `${engine.runs().length} runs`;
+  }
+
+  let body;
+  if (state.modal) body = <Dialog modal={state.modal} width={width} height={bodyHeight} />;
+  else if (state.view === 'details' && state.detailsId !== undefined)
+    body = (
+      <DetailsView
+        id={state.detailsId}
+        scroll={state.detailsScroll}
+        width={width}
+        height={bodyHeight}
+      />
+    );
+  else if (state.view === 'pipeline')
+    body = (
+      <PipelineView run={run} selected={state.pipelineGuest} width={width} height={bodyHeight} />
+    );
+  else if (state.view === 'runs')
+    body = (
+      <RunsView runs={engine.runs()} selected={state.runIndex} width={width} height={bodyHeight} />
+    );
+  else if (state.view === 'help')
+    body = <HelpView scroll={state.helpScroll} width={width} height={bodyHeight} />;
+  else
+    body = (
+      <MachineTable
+        rows={rows}
+        selectedIndex={index}
+        marked={state.marked}
+        sort={state.sort}
+        width={width}
+        height={bodyHeight}
+        theme={theme}
+        emptyText={
+          state.filter
+            ? `Nothing matches "${state.filter}" (Esc clears the filter)`
+            : 'No guests in the config or on the host.'
+        }
+      />
+    );
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Header snapshot={snapshot} width={width} title={viewTitle(state, snapshot)} />
+      <Box flexDirection="column" height={bodyHeight} overflow="hidden">
+        {body}
+      </Box>
+      <Footer
+        scope={scope}
+        width={width}
+        status={status}
+        message={state.message}
+        keysOverride={keysOverride}
+      />
+    </Box>
+  );
+}

@@ -1,0 +1,397 @@
+// THE key-binding table. Every key the TUI answers to is a row here: the input funnel looks keys
+// up in it, the footer and the `?` help are generated from it, and --readonly drops the rows
+// marked `mutating`.
+
+/** A key as the funnel names it: one character ('j', 'G', '/') or a special key. */
+export type KeyName =
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'pageup'
+  | 'pagedown'
+  | 'home'
+  | 'end'
+  | 'enter'
+  | 'escape'
+  | 'space'
+  | 'tab'
+  | 'shift+tab'
+  | 'backspace'
+  | `ctrl+${string}`
+  | (string & {});
+
+/** Where a binding applies; 'global' bindings apply everywhere below the view's own. */
+export type Scope = 'table' | 'details' | 'pipeline' | 'runs' | 'help' | 'global';
+
+export type Command =
+  | 'move-down'
+  | 'move-up'
+  | 'move-top'
+  | 'move-bottom'
+  | 'page-down'
+  | 'page-up'
+  | 'filter'
+  | 'clear'
+  | 'back'
+  | 'sort-next'
+  | 'sort-reverse'
+  | 'mark'
+  | 'unmark-all'
+  | 'details'
+  | 'open-run'
+  | 'start'
+  | 'shutdown'
+  | 'stop'
+  | 'reboot'
+  | 'delete'
+  | 'apply'
+  | 'snapshot'
+  | 'retry'
+  | 'resume-later'
+  | 'keep'
+  | 'destroy'
+  | 'abort-run'
+  | 'next-view'
+  | 'palette'
+  | 'refresh'
+  | 'help'
+  | 'quit';
+
+export type Group = 'Move' | 'Find' | 'Act' | 'Pipeline' | 'Views' | 'App';
+
+export interface Binding {
+  command: Command;
+  keys: readonly KeyName[];
+  scopes: readonly Scope[];
+  group: Group;
+  /** One line for the help screen. */
+  help: string;
+  /** Short label for the footer; absent = not in the footer. */
+  footer?: string;
+  /** Changes something on the host: hidden and inert with --readonly. */
+  mutating?: boolean;
+}
+
+export const bindings: readonly Binding[] = [
+  {
+    command: 'move-down',
+    keys: ['j', 'down'],
+    scopes: ['table', 'runs', 'pipeline', 'details', 'help'],
+    group: 'Move',
+    help: 'next row',
+    footer: 'move',
+  },
+  {
+    command: 'move-up',
+    keys: ['k', 'up'],
+    scopes: ['table', 'runs', 'pipeline', 'details', 'help'],
+    group: 'Move',
+    help: 'previous row',
+  },
+  {
+    command: 'move-top',
+    keys: ['g', 'home'],
+    scopes: ['table', 'runs', 'details', 'help'],
+    group: 'Move',
+    help: 'first row',
+  },
+  {
+    command: 'move-bottom',
+    keys: ['G', 'end'],
+    scopes: ['table', 'runs', 'details', 'help'],
+    group: 'Move',
+    help: 'last row',
+  },
+  {
+    command: 'page-down',
+    keys: ['pagedown', 'ctrl+d'],
+    scopes: ['table', 'runs', 'details', 'help'],
+    group: 'Move',
+    help: 'one page down',
+  },
+  {
+    command: 'page-up',
+    keys: ['pageup', 'ctrl+u'],
+    scopes: ['table', 'runs', 'details', 'help'],
+    group: 'Move',
+    help: 'one page up',
+  },
+  {
+    command: 'filter',
+    keys: ['/'],
+    scopes: ['table'],
+    group: 'Find',
+    help: 'filter: words, type: state: tag: node:',
+    footer: 'filter',
+  },
+  {
+    command: 'clear',
+    keys: ['escape'],
+    scopes: ['table'],
+    group: 'Find',
+    help: 'clear the filter and the marks',
+  },
+  {
+    command: 'sort-next',
+    keys: ['o'],
+    scopes: ['table'],
+    group: 'Find',
+    help: 'sort by the next column',
+    footer: 'sort',
+  },
+  {
+    command: 'sort-reverse',
+    keys: ['O'],
+    scopes: ['table'],
+    group: 'Find',
+    help: 'reverse the sort order',
+  },
+  {
+    command: 'mark',
+    keys: ['space'],
+    scopes: ['table'],
+    group: 'Find',
+    help: 'mark / unmark the row for bulk actions',
+    footer: 'mark',
+  },
+  {
+    command: 'unmark-all',
+    keys: ['u'],
+    scopes: ['table'],
+    group: 'Find',
+    help: 'unmark every row',
+  },
+  {
+    command: 'details',
+    keys: ['enter'],
+    scopes: ['table'],
+    group: 'Views',
+    help: 'details: config vs live, snapshots, runs, plan',
+    footer: 'details',
+  },
+  {
+    command: 'open-run',
+    keys: ['enter'],
+    scopes: ['runs'],
+    group: 'Views',
+    help: 'open the run',
+    footer: 'open',
+  },
+  {
+    command: 'start',
+    keys: ['s'],
+    scopes: ['table', 'details'],
+    group: 'Act',
+    help: 'start',
+    footer: 'start',
+    mutating: true,
+  },
+  {
+    command: 'shutdown',
+    keys: ['d'],
+    scopes: ['table', 'details'],
+    group: 'Act',
+    help: 'shut down (graceful)',
+    footer: 'shutdown',
+    mutating: true,
+  },
+  {
+    command: 'stop',
+    keys: ['x'],
+    scopes: ['table', 'details'],
+    group: 'Act',
+    help: 'stop (force, asks first)',
+    footer: 'stop',
+    mutating: true,
+  },
+  {
+    command: 'reboot',
+    keys: ['b'],
+    scopes: ['table', 'details'],
+    group: 'Act',
+    help: 'reboot',
+    mutating: true,
+  },
+  {
+    command: 'delete',
+    keys: ['D'],
+    scopes: ['table', 'details'],
+    group: 'Act',
+    help: 'delete (type the ID to confirm)',
+    footer: 'delete',
+    mutating: true,
+  },
+  {
+    command: 'apply',
+    keys: ['a'],
+    scopes: ['table', 'details'],
+    group: 'Act',
+    help: 'apply / provision from the config',
+    footer: 'apply',
+    mutating: true,
+  },
+  {
+    command: 'snapshot',
+    keys: ['n'],
+    scopes: ['table', 'details'],
+    group: 'Act',
+    help: 'take a snapshot (asks a name)',
+    mutating: true,
+  },
+  {
+    command: 'retry',
+    keys: ['1'],
+    scopes: ['pipeline'],
+    group: 'Pipeline',
+    help: 'failed step: retry it',
+    footer: 'retry',
+    mutating: true,
+  },
+  {
+    command: 'resume-later',
+    keys: ['2'],
+    scopes: ['pipeline'],
+    group: 'Pipeline',
+    help: 'failed step: stop, resume at the next apply',
+    footer: 'later',
+    mutating: true,
+  },
+  {
+    command: 'keep',
+    keys: ['3'],
+    scopes: ['pipeline'],
+    group: 'Pipeline',
+    help: 'failed step: stop, keep the guest to debug',
+    footer: 'keep',
+    mutating: true,
+  },
+  {
+    command: 'destroy',
+    keys: ['4'],
+    scopes: ['pipeline'],
+    group: 'Pipeline',
+    help: 'failed step: destroy what this run created',
+    footer: 'destroy',
+    mutating: true,
+  },
+  {
+    command: 'abort-run',
+    keys: ['X'],
+    scopes: ['pipeline'],
+    group: 'Pipeline',
+    help: 'interrupt the run (asks first)',
+    mutating: true,
+  },
+  {
+    command: 'back',
+    keys: ['escape'],
+    scopes: ['details', 'pipeline', 'runs', 'help'],
+    group: 'Views',
+    help: 'back',
+    footer: 'back',
+  },
+  {
+    command: 'next-view',
+    keys: ['tab'],
+    scopes: ['global'],
+    group: 'Views',
+    help: 'next view: machines, templates, runs',
+    footer: 'view',
+  },
+  {
+    command: 'palette',
+    keys: [':'],
+    scopes: ['global'],
+    group: 'Views',
+    help: 'command palette: views and verbs',
+    footer: 'palette',
+  },
+  {
+    command: 'refresh',
+    keys: ['r'],
+    scopes: ['table', 'details', 'runs'],
+    group: 'App',
+    help: 'refresh now',
+  },
+  {
+    command: 'help',
+    keys: ['?'],
+    scopes: ['global'],
+    group: 'App',
+    help: 'this help',
+    footer: 'help',
+  },
+  {
+    command: 'quit',
+    keys: ['q', 'ctrl+c'],
+    scopes: ['global'],
+    group: 'App',
+    help: 'quit (asks when a run is active)',
+    footer: 'quit',
+  },
+];
+
+/** Bindings that exist in this mode. */
+export function activeBindings(readonly: boolean): readonly Binding[] {
+  return readonly ? bindings.filter((b) => !b.mutating) : bindings;
+}
+
+/** The command a key means in a scope: the scope's own binding first, then a global one. */
+export function commandFor(key: KeyName, scope: Scope, readonly: boolean): Command | undefined {
+  const list = activeBindings(readonly);
+  const own = list.find((b) => b.scopes.includes(scope) && b.keys.includes(key));
+  if (own) return own.command;
+  return list.find((b) => b.scopes.includes('global') && b.keys.includes(key))?.command;
+}
+
+export function bindingFor(command: Command): Binding | undefined {
+  return bindings.find((b) => b.command === command);
+}
+
+/** How a key is written on screen. */
+export function keyLabel(key: KeyName, ascii: boolean): string {
+  switch (key) {
+    case 'up':
+      return ascii ? 'Up' : '↑';
+    case 'down':
+      return ascii ? 'Down' : '↓';
+    case 'pageup':
+      return 'PgUp';
+    case 'pagedown':
+      return 'PgDn';
+    case 'home':
+      return 'Home';
+    case 'end':
+      return 'End';
+    case 'enter':
+      return 'Enter';
+    case 'escape':
+      return 'Esc';
+    case 'space':
+      return 'Space';
+    case 'tab':
+      return 'Tab';
+    default:
+      return key.startsWith('ctrl+') ? `Ctrl+${key.slice(5).toUpperCase()}` : key;
+  }
+}
+
+/** Footer entries for a scope: "j move", "/ filter", … in table order. */
+export function footerEntries(scope: Scope, readonly: boolean): { key: string; label: string }[] {
+  const seen = new Set<string>();
+  const entries: { key: string; label: string }[] = [];
+  for (const b of activeBindings(readonly)) {
+    if (!b.footer || !(b.scopes.includes(scope) || b.scopes.includes('global'))) continue;
+    // A scope's own binding hides a global one on the same key.
+    if (b.scopes.includes('global') && commandFor(b.keys[0]!, scope, readonly) !== b.command)
+      continue;
+    if (seen.has(b.command)) continue;
+    seen.add(b.command);
+    entries.push({
+      key: b.command === 'move-down' ? 'j/k' : keyLabel(b.keys[0]!, true),
+      label: b.footer,
+    });
+  }
+  return entries;
+}

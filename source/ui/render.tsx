@@ -1,0 +1,80 @@
+// Opens the full-screen TUI: alternate screen in, ink render, and the alternate screen out again
+// on every way the process can end (quit, Ctrl+C, SIGTERM, SIGHUP, a crash).
+import { render } from 'ink';
+import type { Engine } from '../engine/types.js';
+import { App } from './app.js';
+import { colorWanted, localeIsUtf8, makeTheme } from './theme.js';
+
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
+const LEAVE_ALT_SCREEN = '\x1b[?25h\x1b[?1049l';
+
+export interface TuiOptions {
+  readonly?: boolean;
+  /** --ascii; ASCII is also chosen when the locale is not UTF-8. */
+  ascii?: boolean;
+  /** false with --no-color; NO_COLOR is honoured as well. */
+  color?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs the TUI until the user quits; resolves with the exit code. */
+export async function runTui(engine: Engine, options: TuiOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const theme = makeTheme({
+    ascii: options.ascii === true || !localeIsUtf8(env),
+    color: colorWanted(env, options.color !== false),
+  });
+  const stdout = process.stdout;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    stdout.write(LEAVE_ALT_SCREEN);
+  };
+
+  stdout.write(ENTER_ALT_SCREEN);
+  const instance = render(
+    <App engine={engine} readonly={options.readonly === true} theme={theme} />,
+    {
+      incrementalRendering: true,
+      maxFps: 15,
+      patchConsole: false,
+      exitOnCtrlC: false,
+    },
+  );
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    instance.unmount();
+    restore();
+    process.exit(signal === 'SIGTERM' ? 143 : 129);
+  };
+  const onCrash = (error: unknown) => {
+    try {
+      instance.unmount();
+    } finally {
+      restore();
+      process.stderr.write(
+        `phoenix: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  process.once('uncaughtException', onCrash);
+  process.once('unhandledRejection', onCrash);
+  process.once('exit', restore);
+
+  try {
+    await instance.waitUntilExit();
+    return 0;
+  } finally {
+    instance.cleanup();
+    restore();
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+    process.off('exit', restore);
+  }
+}
