@@ -45,6 +45,34 @@ export function resolveFeature(
   return listFeatures(kind, root).find((feature) => feature.name === canonical);
 }
 
+export const FEATURE_KINDS: readonly FeatureKind[] = ['vm', 'lxc', 'hypervisor'];
+
+/** Every feature of every kind, with the aliases that point at it. */
+export function listAllFeatures(root = featuresDir()): (FeatureInfo & { aliases: string[] })[] {
+  const aliases = featureAliases(root);
+  return FEATURE_KINDS.flatMap((kind) =>
+    listFeatures(kind, root).map((feature) => ({
+      ...feature,
+      aliases: Object.keys(aliases)
+        .filter((alias) => aliases[alias] === feature.name)
+        .sort(),
+    })),
+  );
+}
+
+/**
+ * The shared shell library every feature script sources from `../lib/` (features/README.md):
+ * the files Phoenix delivers next to the scripts, by file name.
+ */
+export function featureLibFiles(root = featuresDir()): { name: string; path: string }[] {
+  const dir = join(root, 'lib');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.sh'))
+    .sort()
+    .map((name) => ({ name, path: join(dir, name) }));
+}
+
 /** The one-line description from a script header: `# Feature: docker — Docker Engine from …`. */
 function describe(path: string): string {
   const head = readFileSync(path, 'utf8').split('\n', 20);

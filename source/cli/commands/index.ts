@@ -4,6 +4,7 @@ import type { ExitCodeValue } from '../../util/exit-codes.js';
 import { registerRuns } from './runs.js';
 import { registerLifecycle } from './lifecycle.js';
 import { registerValidate } from './validate.js';
+import { registerFeatures } from './features.js';
 
 /** What a command gets besides its arguments. */
 export interface CommandContext {
@@ -16,4 +17,9 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, context: CommandContext) => void;
 
 /** Every command, in the order `phoenix --help` lists them. */
-export const commands: RegisterCommand[] = [registerValidate, registerRuns, registerLifecycle];
+export const commands: RegisterCommand[] = [
+  registerValidate,
+  registerRuns,
+  registerLifecycle,
+  registerFeatures,
+];
