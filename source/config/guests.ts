@@ -1,5 +1,7 @@
 import { isObject, type CanonicalDocs } from './normalise.js';
 import type { DocRef } from './reporter.js';
+import { formatPath, nodePath, type Locator } from './source.js';
+import type { GuestOrigin } from './types.js';
 
 /** One guest of the canonical documents, with its defaults block merged in (no built-in defaults yet). */
 export interface GuestEntry {
@@ -17,6 +19,8 @@ export interface GuestEntry {
   name: string | undefined;
   /** How messages name the guest: `VM 1000 (rumpledev)`, `container 900 (base)`. */
   label: string;
+  /** The file and raw JSON path of the guest object as written (seed 000 VMs live in the host file). */
+  origin: GuestOrigin;
 }
 
 /**
@@ -35,7 +39,19 @@ export function mergeDefaults(
   return merged;
 }
 
-export function collectGuests(docs: CanonicalDocs): GuestEntry[] {
+function originOf(
+  locator: Locator,
+  doc: DocRef,
+  object: object,
+  path: (string | number)[],
+): GuestOrigin {
+  const location = locator.self(object);
+  if (!location) return { file: doc.file, jsonPath: formatPath(path), segments: [...path] };
+  const segments = nodePath(location.valueNode);
+  return { file: location.source.file, jsonPath: formatPath(segments), segments };
+}
+
+export function collectGuests(docs: CanonicalDocs, locator: Locator): GuestEntry[] {
   const guests: GuestEntry[] = [];
   const vmDefaults = isObject(docs.vm.value.vm_defaults) ? docs.vm.value.vm_defaults : {};
   const vms = docs.vm.value.virtual_machines;
@@ -55,6 +71,7 @@ export function collectGuests(docs: CanonicalDocs): GuestEntry[] {
         id,
         name,
         label: `VM ${id ?? '(no ID)'}${name ? ` (${name})` : ''}`,
+        origin: originOf(locator, docs.vm, vm, ['virtual_machines', index]),
       });
     });
   }
@@ -76,6 +93,7 @@ export function collectGuests(docs: CanonicalDocs): GuestEntry[] {
         id,
         name,
         label: `container ${key}${name ? ` (${name})` : ''}`,
+        origin: originOf(locator, docs.lxc, container, ['lxc_configs', key]),
       });
     }
   }

@@ -113,7 +113,7 @@ export function analyseConfig(configDir: string, options: LoadOptions = {}): Con
     );
   }
   reportSiteKeys(siteKeys, reporter);
-  const guests = collectGuests(docs);
+  const guests = collectGuests(docs, locator);
   checkSemantics(
     docs,
     guests,

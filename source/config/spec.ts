@@ -1,9 +1,7 @@
 import type { GuestEntry } from './guests.js';
 import { isObject, type CanonicalDocs } from './normalise.js';
-import { formatPath } from './source.js';
 import type {
   FirewallConfig,
-  GuestOrigin,
   HypervisorSpec,
   LxcSpec,
   NetworkConfig,
@@ -115,10 +113,6 @@ function compact<T extends object>(value: T): T {
   return value;
 }
 
-function origin(guest: GuestEntry): GuestOrigin {
-  return { file: guest.doc.file, jsonPath: formatPath(guest.path), segments: [...guest.path] };
-}
-
 function declared(guest: GuestEntry, known: Set<string>): string[] {
   return [...new Set([...Object.keys(guest.defaults), ...Object.keys(guest.own)])]
     .filter((key) => known.has(key))
@@ -228,7 +222,7 @@ export function buildVm(
     boot_delay: num(m.boot_delay),
     snapshots: isObject(m.snapshots) ? (m.snapshots as VmSnapshots) : {},
     firewall: firewall(m.firewall),
-    origin: origin(guest),
+    origin: guest.origin,
     declared: declared(guest, VM_KEYS),
     extra: extra(guest, VM_KEYS),
   });
@@ -277,7 +271,7 @@ export function buildContainer(guest: GuestEntry, guests: GuestEntry[]): LxcSpec
     boot_order: num(m.boot_order),
     boot_delay: num(m.boot_delay),
     enable_lifecycle_snapshots: bool(m.enable_lifecycle_snapshots) ?? false,
-    origin: origin(guest),
+    origin: guest.origin,
     declared: declared(guest, LXC_KEYS),
     extra: extra(guest, LXC_KEYS),
   });

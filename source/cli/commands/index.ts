@@ -4,7 +4,9 @@ import type { ExitCodeValue } from '../../util/exit-codes.js';
 import { registerRuns } from './runs.js';
 import { registerLifecycle } from './lifecycle.js';
 import { registerValidate } from './validate.js';
+import { registerConfig } from './config.js';
 import { registerFeatures } from './features.js';
+import { registerSim } from './sim.js';
 
 /** What a command gets besides its arguments. */
 export interface CommandContext {
@@ -17,9 +19,4 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, context: CommandContext) => void;
 
 /** Every command, in the order `phoenix --help` lists them. */
-export const commands: RegisterCommand[] = [
-  registerValidate,
-  registerRuns,
-  registerLifecycle,
-  registerFeatures,
-];
+export const commands: RegisterCommand[] = [registerValidate, registerConfig, registerRuns, registerLifecycle, registerSim, registerFeatures];
