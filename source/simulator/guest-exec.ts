@@ -1,0 +1,227 @@
+// Commands "inside" a guest run against a per-guest scratch root ($PVE_SIM_DIR/sim/guests/<id>/root),
+// never against this machine: real bash with PHOENIX_ROOT=<root> (the feature-script contract:
+// every path is prefixed with "${PHOENIX_ROOT:-}"), PATH = simulator guest tools, then the stub
+// system commands of source/simulator/guest-bin (apt-get, systemctl, ...), then /usr/bin:/bin.
+// Absolute path arguments of the top-level command are mapped into the scratch root.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Ctx } from './context.js';
+import { getRuntime, guestRoot, loadConfig, findGuest } from './cluster.js';
+import { paths } from './env.js';
+import { sleepMs } from './fsutil.js';
+
+export interface ExecResult {
+  exitcode: number;
+  out: string;
+  err: string;
+}
+
+/** The directory of stub system commands: dist/sim-guest-bin next to sim.js, or the source dir. */
+function guestBinDir(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [join(here, 'sim-guest-bin'), join(here, 'guest-bin')]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** cloud-init and hostname shims that call back into the simulator for this guest's state. */
+function toolsDir(ctx: Ctx): string {
+  const dir = paths.sim(ctx.env.dir, 'guest-tools');
+  const script = process.argv[1]!;
+  const marker = join(dir, '.for');
+  const want = `${process.execPath} ${script}`;
+  if (!existsSync(marker) || readSafe(marker) !== want) {
+    mkdirSync(dir, { recursive: true });
+    for (const tool of ['cloud-init', 'hostname']) {
+      writeFileSync(
+        join(dir, tool),
+        `#!/bin/sh\nexec "${process.execPath}" "${script}" __guest ${tool} "$@"\n`,
+      );
+      chmodSync(join(dir, tool), 0o755);
+    }
+    writeFileSync(marker, want);
+  }
+  return dir;
+}
+
+function readSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function seedRoot(
+  ctx: Ctx,
+  vmid: number,
+  root: string,
+  hostname: string,
+  kind: 'qemu' | 'lxc',
+): void {
+  const osRelease = join(root, 'etc', 'os-release');
+  if (existsSync(osRelease)) return;
+  mkdirSync(join(root, 'etc'), { recursive: true });
+  mkdirSync(join(root, 'root'), { recursive: true });
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  const debian = kind === 'lxc';
+  writeFileSync(
+    osRelease,
+    debian
+      ? 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n'
+      : 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION="24.04.1 LTS (Noble Numbat)"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\n',
+  );
+  writeFileSync(join(root, 'etc', 'hostname'), `${hostname}\n`);
+  void ctx;
+  void vmid;
+}
+
+export function guestHostname(
+  props: Record<string, string>,
+  kind: 'qemu' | 'lxc',
+  vmid: number,
+): string {
+  return kind === 'qemu'
+    ? (props.name ?? `VM${vmid}`).split('.')[0]!
+    : (props.hostname ?? `CT${vmid}`);
+}
+
+export type CloudInitState = 'not started' | 'running' | 'done' | 'error';
+
+export function cloudInitState(ctx: Ctx, vmid: number): CloudInitState {
+  const runtime = getRuntime(ctx.env, vmid);
+  if (!runtime) return 'not started';
+  const doneAt = runtime.cloudInitAt ?? runtime.startedAt;
+  if (Date.now() < doneAt) return 'running';
+  return ctx.faults.cloudInitError?.includes(vmid) ? 'error' : 'done';
+}
+
+/** `cloud-init status [--wait] [--long]` for a guest. */
+export function cloudInitStatus(ctx: Ctx, vmid: number, args: string[]): ExecResult {
+  if (args[0] !== 'status') {
+    return { exitcode: 0, out: '', err: '' };
+  }
+  let state = cloudInitState(ctx, vmid);
+  let out = '';
+  if (args.includes('--wait') || args.includes('-w')) {
+    while (state === 'running') {
+      out += '.';
+      sleepMs(
+        Math.min(1000, Math.max(20, (getRuntime(ctx.env, vmid)?.cloudInitAt ?? 0) - Date.now())),
+      );
+      state = cloudInitState(ctx, vmid);
+    }
+    if (out) out += '\n';
+  }
+  out += `status: ${state}\n`;
+  if (args.includes('--long') || args.includes('-l')) {
+    out += `extended_status: ${state === 'error' ? 'error - done' : state}\nboot_status_code: enabled-by-generator\n`;
+    out += `detail: DataSourceNoCloud [seed=/dev/sr0]\n`;
+    out +=
+      state === 'error'
+        ? `errors:\n\t- ('scripts_user', RuntimeError('Runparts: 1 failures (part-001) in 1 attempted commands'))\nrecoverable_errors: {}\n`
+        : 'errors: []\nrecoverable_errors: {}\n';
+  }
+  return { exitcode: state === 'error' ? 2 : 0, out, err: '' };
+}
+
+/** Runs argv in the guest's scratch root. */
+export function runInGuest(
+  ctx: Ctx,
+  vmid: number,
+  argv: string[],
+  options: { stdin?: string; inherit?: boolean } = {},
+): ExecResult {
+  const ref = findGuest(ctx.env, vmid);
+  const kind = ref?.kind ?? 'qemu';
+  const props = ref ? loadConfig(ctx.env, kind, vmid, ref.node).main.props : {};
+  const hostname = guestHostname(props, kind, vmid);
+  const root = guestRoot(ctx.env, vmid);
+  seedRoot(ctx, vmid, root, hostname, kind);
+  const [command, ...args] = argv;
+  if (command === 'cloud-init') return cloudInitStatus(ctx, vmid, args);
+  if (command === 'hostname' && !args.length) return { exitcode: 0, out: `${hostname}\n`, err: '' };
+  const mapPath = (arg: string) =>
+    arg.startsWith('/') && !arg.startsWith(root) ? join(root, arg) : arg;
+  let mapped: string[];
+  if (
+    (command === 'bash' || command === 'sh') &&
+    args[0] !== undefined &&
+    !args[0].startsWith('-')
+  ) {
+    mapped = [command, mapPath(args[0]), ...args.slice(1)];
+  } else if (
+    [
+      'cat',
+      'test',
+      '[',
+      'mkdir',
+      'ls',
+      'rm',
+      'touch',
+      'stat',
+      'head',
+      'tail',
+      'grep',
+      'chmod',
+    ].includes(command ?? '')
+  ) {
+    mapped = [command!, ...args.map(mapPath)];
+  } else if (command?.startsWith('/')) {
+    const inRoot = mapPath(command);
+    mapped = [existsSync(inRoot) ? inRoot : command.split('/').pop()!, ...args];
+  } else mapped = argv;
+  const bin = guestBinDir();
+  const env: NodeJS.ProcessEnv = {
+    PATH: [toolsDir(ctx), bin, '/usr/local/bin', '/usr/bin', '/bin'].filter(Boolean).join(':'),
+    PHOENIX_ROOT: root,
+    HOME: join(root, 'root'),
+    HOSTNAME: hostname,
+    LANG: 'C.UTF-8',
+    PVE_SIM_DIR: ctx.env.dir,
+    PVE_SIM_NODE: ctx.env.node,
+    PVE_SIM_LATENCY: '0',
+    PVE_SIM_GUEST_VMID: String(vmid),
+    PVE_SIM_GUEST_KIND: kind,
+  };
+  ctx.delay('guestExec');
+  const child = spawnSync(mapped[0]!, mapped.slice(1), {
+    cwd: root,
+    env,
+    input: options.inherit ? undefined : (options.stdin ?? ''),
+    stdio: options.inherit ? 'inherit' : 'pipe',
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (child.error) {
+    const code = (child.error as NodeJS.ErrnoException).code;
+    return {
+      exitcode: code === 'ENOENT' ? 127 : 126,
+      out: '',
+      err: `${argv[0]}: ${code === 'ENOENT' ? 'command not found' : child.error.message}\n`,
+    };
+  }
+  return {
+    exitcode: child.status ?? 128 + 9,
+    out: child.stdout ?? '',
+    err: child.stderr ?? '',
+  };
+}
+
+/** Entry for the in-guest shims (`sim.js __guest cloud-init status --wait`). */
+export function guestShim(ctx: Ctx): number {
+  const vmid = Number(process.env.PVE_SIM_GUEST_VMID);
+  const [tool, ...args] = ctx.args;
+  if (tool === 'cloud-init') {
+    const result = cloudInitStatus(ctx, vmid, args);
+    ctx.out(result.out);
+    return result.exitcode;
+  }
+  const ref = findGuest(ctx.env, vmid);
+  const props = ref ? loadConfig(ctx.env, ref.kind, vmid, ref.node).main.props : {};
+  ctx.out(`${guestHostname(props, ref?.kind ?? 'qemu', vmid)}\n`);
+  return 0;
+}
