@@ -33,6 +33,7 @@ LIST
 
   apt_install "${DOCKER_PACKAGES[@]}"
   service_enable_now docker
+  if ctx_has_feature nvidia; then docker_nvidia_runtime "$arch"; fi
 
   user="$(ctx_get user_config.username)"
   if [[ -n "$user" ]]; then
@@ -40,4 +41,43 @@ LIST
     ensure_user_in_group "$user" docker
   fi
   log "done"
+}
+
+readonly NVIDIA_CTK_KEYRING=/etc/apt/keyrings/nvidia-container-toolkit.asc
+readonly NVIDIA_CTK_SOURCES=/etc/apt/sources.list.d/nvidia-container-toolkit.list
+
+# docker_nvidia_runtime <arch>: NVIDIA Container Toolkit from NVIDIA's repository and the nvidia
+# runtime registered with Docker (for guests whose features also list nvidia). In an
+# unprivileged container the toolkit must not manage cgroups (no-cgroups = true).
+docker_nvidia_runtime() {
+  local arch="$1" changed=0
+  if [[ -s "$R$NVIDIA_CTK_KEYRING" ]]; then
+    log "NVIDIA Container Toolkit key is already in $NVIDIA_CTK_KEYRING"
+  else
+    log "downloading the NVIDIA Container Toolkit signing key"
+    download https://nvidia.github.io/libnvidia-container/gpgkey "$NVIDIA_CTK_KEYRING" 0644
+  fi
+  ensure_file "$NVIDIA_CTK_SOURCES" 0644 <<LIST
+deb [signed-by=$NVIDIA_CTK_KEYRING] https://nvidia.github.io/libnvidia-container/stable/deb/$arch /
+LIST
+  if ((PHOENIX_FILE_CHANGED)); then apt_sources_changed; fi
+  apt_install nvidia-container-toolkit
+
+  if grep -q '"nvidia"' "$R/etc/docker/daemon.json" 2>/dev/null; then
+    log "Docker already knows the nvidia runtime"
+  else
+    log "registering the nvidia runtime with Docker"
+    nvidia-ctk runtime configure --runtime=docker
+    changed=1
+  fi
+  if [[ -r "$R/proc/self/uid_map" ]] && awk '$1 == 0 && $2 != 0 { found = 1 } END { exit !found }' "$R/proc/self/uid_map" &&
+    ! grep -qx 'no-cgroups = true' "$R/etc/nvidia-container-runtime/config.toml" 2>/dev/null; then
+    log "unprivileged container: turning off cgroup management in the NVIDIA runtime"
+    nvidia-ctk config --set nvidia-container-cli.no-cgroups=true --in-place
+    changed=1
+  fi
+  if ((changed)); then
+    log "restarting docker"
+    systemctl restart docker
+  fi
 }

@@ -5,7 +5,8 @@
 # /etc/apt/sources.list.d/docker.list, installs docker-ce, docker-ce-cli, containerd.io and the
 # buildx and compose plugins, enables and starts docker.service, and adds user_config.username
 # to the docker group. Alias: install_docker.
-# Context keys: user_config.username (optional).
+# Context keys: user_config.username (optional), features (when it lists nvidia: NVIDIA Container
+#   Toolkit from NVIDIA's repository and the nvidia runtime in /etc/docker/daemon.json).
 # Needs: network (download.docker.com and the distribution's mirror); Ubuntu or Debian.
 # Exit codes: features/README.md (0 ok, 3 unsupported OS, 5 download, 6 apt, 75 apt lock timeout).
 # shellcheck source-path=SCRIPTDIR

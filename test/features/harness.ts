@@ -31,6 +31,8 @@ export interface GuestOptions {
   hostDriver?: string;
   /** VM: an NVIDIA display controller on the PCI bus. */
   pciGpu?: boolean;
+  /** LXC: an unprivileged container (root mapped to 100000 in /proc/self/uid_map). */
+  unprivileged?: boolean;
 }
 
 export interface RunResult {
@@ -43,7 +45,7 @@ export interface RunResult {
 
 /** Calls that change the guest. A second run must make none of them. */
 export const MUTATING =
-  /^(apt-get|curl|usermod|useradd|groupadd|locale-gen|NVIDIA-Linux\S*)\b|^systemctl (enable|disable|start|stop|restart|reload|daemon-reload)\b/;
+  /^(apt-get|curl|usermod|useradd|groupadd|locale-gen|nvidia-ctk|NVIDIA-Linux\S*)\b|^systemctl (enable|disable|start|stop|restart|reload|daemon-reload)\b/;
 
 export class FakeGuest {
   readonly root: string;
@@ -86,6 +88,8 @@ export class FakeGuest {
         `NVRM version: NVIDIA UNIX x86_64 Kernel Module  ${options.hostDriver}  Release Build  (dvs-builder@U16-I3-B03-4-3)  Thu Jul 24 2025\nGCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n`,
       );
     }
+    if (options.unprivileged)
+      this.write('/proc/self/uid_map', '         0     100000      65536\n');
     if (options.pciGpu) {
       this.write('/sys/bus/pci/devices/0000:01:00.0/vendor', '0x10de\n');
       this.write('/sys/bus/pci/devices/0000:01:00.0/class', '0x030000\n');

@@ -79,6 +79,24 @@ for (const kind of ['vm', 'lxc'] as const) {
 }
 cases.push(
   {
+    script: 'lxc/docker.sh',
+    options: { users: ['alice'], unprivileged: true },
+    context: { ...user, features: ['nvidia', 'docker'] },
+    firstRun: [
+      /^curl .* https:\/\/nvidia\.github\.io\/libnvidia-container\/gpgkey$/,
+      /^apt-get .* install .* nvidia-container-toolkit$/,
+      /^nvidia-ctk runtime configure --runtime=docker$/,
+      /^nvidia-ctk config --set nvidia-container-cli\.no-cgroups=true --in-place$/,
+      /^systemctl restart docker$/,
+    ],
+    files: {
+      '/etc/apt/sources.list.d/nvidia-container-toolkit.list':
+        'deb [signed-by=/etc/apt/keyrings/nvidia-container-toolkit.asc] https://nvidia.github.io/libnvidia-container/stable/deb/amd64 /',
+      '/etc/docker/daemon.json': '"nvidia"',
+      '/etc/nvidia-container-runtime/config.toml': 'no-cgroups = true',
+    },
+  },
+  {
     script: 'vm/qemu_guest_agent.sh',
     options: {},
     context: { vm_name: 'g' },
