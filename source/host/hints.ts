@@ -37,6 +37,15 @@ export function hintFor(error: HostError, guest?: GuestRef): string | undefined 
     case 'invalid-parameter':
       return 'Proxmox rejected a parameter; this is a Phoenix bug if the value came from your config unchanged — please report it';
     default:
+      if (/still in use by linked clone/.test(error.message)) {
+        return 'linked clones still use this template’s disks: delete them first (or make them full clones)';
+      }
+      if (/protection mode enabled/.test(error.message)) {
+        return `protection is on: ${tool} set ${id} --protection 0 (only if you really mean to delete it)`;
+      }
+      if (/is running - destroy failed|container is running/.test(error.message)) {
+        return `stop it first: phoenix stop ${id}`;
+      }
       return undefined;
   }
 }

@@ -14,6 +14,7 @@ import {
   parsePveamAvailable,
   parsePveamList,
   parsePvesmStatus,
+  parseStorageContent,
 } from '../inventory/parse-storage.js';
 import type {
   AvailableTemplate,
@@ -23,6 +24,7 @@ import type {
   Snapshot,
   StorageContent,
   StorageInfo,
+  StorageVolume,
   StoredTemplate,
   VersionInfo,
 } from '../inventory/types.js';
@@ -79,6 +81,12 @@ export interface Host {
   guestConfig(ref: GuestRef, options?: CallOptions): Promise<GuestConfig>;
   /** `pvesm status`, optionally only storages that allow a content type. */
   storages(filter?: { content?: StorageContent }, options?: CallOptions): Promise<StorageInfo[]>;
+  /** Volumes on a storage as the API lists them (with `parent` for linked clones). */
+  storageContent(
+    storage: string,
+    filter?: { node?: string; content?: StorageContent; vmid?: number },
+    options?: CallOptions,
+  ): Promise<StorageVolume[]>;
   /** Bridges of a node (default: the local node). */
   bridges(node?: string, options?: CallOptions): Promise<BridgeInfo[]>;
   /** Container templates on a storage (`pveam list <storage>`). */
@@ -169,6 +177,15 @@ export function createHost(hostOptions: HostOptions = {}): Host {
       const argv = ['pvesm', 'status'];
       if (filter.content) argv.push('--content', filter.content);
       return parsePvesmStatus((await run(argv, options)).stdout);
+    },
+
+    async storageContent(storage, filter = {}, options) {
+      const node = filter.node ?? (await localNode());
+      const argv = ['pvesh', 'get', `/nodes/${node}/storage/${storage}/content`];
+      if (filter.content) argv.push('--content', filter.content);
+      if (filter.vmid !== undefined) argv.push('--vmid', String(filter.vmid));
+      argv.push('--output-format', 'json');
+      return parseStorageContent((await run(argv, options)).stdout);
     },
 
     async bridges(node, options) {

@@ -4,4 +4,11 @@ export { Inventory, describeGuest, refOf } from './inventory.js';
 export * from './parse-config.js';
 export * from './parse-resources.js';
 export * from './parse-storage.js';
-export { findLinkedClones, linkedCloneCandidates, type LinkedClone } from './linked-clones.js';
+export {
+  baseVolumes,
+  clonesFromStorage,
+  findLinkedClones,
+  linkedCloneCandidates,
+  mergeClones,
+  type LinkedClone,
+} from './linked-clones.js';

@@ -1,6 +1,6 @@
 import { guestDisks } from './parse-config.js';
 import type { Inventory } from './inventory.js';
-import type { GuestConfig, GuestState } from './types.js';
+import type { GuestConfig, GuestState, StorageVolume } from './types.js';
 
 export interface LinkedClone {
   id: number;
@@ -50,4 +50,45 @@ export function findLinkedClones(
     if (disks.length > 0) clones.push({ id: candidate.id, disks });
   }
   return clones;
+}
+
+/** The template's base volumes (`local-lvm:base-9000-disk-0`) and the storages they are on. */
+export function baseVolumes(template: GuestConfig): Array<{ volid: string; storage: string }> {
+  return guestDisks(template)
+    .filter(
+      (disk) => disk.storage && /(?:^|\/)base-\d+-disk-\d+/.test(disk.volname ?? '') && !disk.base,
+    )
+    .map((disk) => ({ volid: disk.volume, storage: disk.storage! }));
+}
+
+/**
+ * Linked clones as the storage reports them: volumes whose `parent` is one of the template's
+ * base volumes. Covers storages where a clone's volume name does not mention its base.
+ */
+export function clonesFromStorage(
+  template: GuestConfig,
+  volumes: readonly StorageVolume[],
+): LinkedClone[] {
+  const bases = new Set(baseVolumes(template).map((base) => base.volid));
+  const byId = new Map<number, string[]>();
+  for (const volume of volumes) {
+    if (!volume.parent || volume.vmid === undefined || volume.vmid === template.id) continue;
+    const parent = volume.parent.includes(':')
+      ? volume.parent
+      : `${volume.volid.split(':')[0]}:${volume.parent}`;
+    if (!bases.has(parent)) continue;
+    byId.set(volume.vmid, [...(byId.get(volume.vmid) ?? []), volume.volid]);
+  }
+  return [...byId].map(([id, disks]) => ({ id, disks }));
+}
+
+/** Merges clone lists from several sources, one entry per guest. */
+export function mergeClones(...lists: LinkedClone[][]): LinkedClone[] {
+  const byId = new Map<number, Set<string>>();
+  for (const clone of lists.flat()) {
+    const disks = byId.get(clone.id) ?? new Set<string>();
+    for (const disk of clone.disks) disks.add(disk);
+    byId.set(clone.id, disks);
+  }
+  return [...byId].sort(([a], [b]) => a - b).map(([id, disks]) => ({ id, disks: [...disks] }));
 }

@@ -1,4 +1,4 @@
-import type { AvailableTemplate, StorageInfo, StoredTemplate } from './types.js';
+import type { AvailableTemplate, StorageInfo, StorageVolume, StoredTemplate } from './types.js';
 
 /**
  * Parses `pvesm status`: a header `Name Type Status Total (KiB) Used (KiB) Available (KiB) %`
@@ -59,4 +59,35 @@ export function parsePveamAvailable(text: string): AvailableTemplate[] {
     templates.push(template);
   }
   return templates;
+}
+
+/** Parses `pvesh get /nodes/{node}/storage/{storage}/content --output-format json`. */
+export function parseStorageContent(text: string): StorageVolume[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `unexpected output from the storage content API: not JSON (${(error as Error).message})`,
+    );
+  }
+  if (!Array.isArray(value))
+    throw new Error('unexpected output from the storage content API: not a JSON array');
+  return value
+    .filter(
+      (entry): entry is Record<string, unknown> => entry !== null && typeof entry === 'object',
+    )
+    .map((entry) => {
+      const volume: StorageVolume = {
+        volid: String(entry.volid ?? ''),
+        content: String(entry.content ?? ''),
+        format: String(entry.format ?? ''),
+        sizeBytes: Number(entry.size ?? 0) || 0,
+      };
+      if (entry.vmid !== undefined && entry.vmid !== null && entry.vmid !== '')
+        volume.vmid = Number(entry.vmid);
+      if (typeof entry.parent === 'string' && entry.parent !== '') volume.parent = entry.parent;
+      return volume;
+    })
+    .filter((volume) => volume.volid !== '');
 }

@@ -122,6 +122,19 @@ export interface StorageInfo {
 export type StorageContent =
   'images' | 'rootdir' | 'vztmpl' | 'iso' | 'backup' | 'snippets' | 'import';
 
+/** A volume on a storage (`/nodes/{node}/storage/{storage}/content`). */
+export interface StorageVolume {
+  volid: string;
+  /** images, rootdir, vztmpl, iso, backup, snippets, import. */
+  content: string;
+  format: string;
+  sizeBytes: number;
+  /** Owner guest, for disks and backups. */
+  vmid?: number;
+  /** The base volume of a linked clone (`local-lvm:base-9000-disk-0`). */
+  parent?: string;
+}
+
 /** A template file on a storage (`pveam list`). */
 export interface StoredTemplate {
   volid: string;

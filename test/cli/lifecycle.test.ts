@@ -10,7 +10,7 @@ import type { Host } from '../../source/host/host.js';
 import type { HostResult } from '../../source/host/run.js';
 import { Inventory } from '../../source/inventory/inventory.js';
 import { parseConfigText } from '../../source/inventory/parse-config.js';
-import type { GuestRef, GuestState } from '../../source/inventory/types.js';
+import type { GuestRef, GuestState, StorageVolume } from '../../source/inventory/types.js';
 
 // Command logic against an in-memory host: which host calls happen, what is refused, exit codes.
 // The same commands run against the simulator's executables in lifecycle-sim.test.ts.
@@ -53,6 +53,7 @@ function fakeHost(
   guests: GuestState[],
   configs: Record<number, string> = {},
   failures: Record<string, HostError> = {},
+  volumes: StorageVolume[] = [],
 ): Fake {
   const calls: string[] = [];
   const act =
@@ -74,6 +75,10 @@ function fakeHost(
     guestConfig: async (ref: GuestRef) => {
       calls.push(`config ${ref.id}`);
       return parseConfigText(ref.id, ref.type, configs[ref.id] ?? '');
+    },
+    storageContent: async (storage: string) => {
+      calls.push(`content ${storage}`);
+      return volumes.filter((volume) => volume.volid.startsWith(`${storage}:`));
     },
     start: act('start'),
     stop: act('stop'),
@@ -256,7 +261,45 @@ describe('delete', () => {
     const result = await run(['delete', '9000', '--yes'], fake);
     expect(result.code).toBe(1);
     expect(result.err).toContain('linked clones (101)');
-    expect(fake.calls.sort()).toEqual(['config 101', 'config 102', 'config 9000', 'inventory']);
+    expect(fake.calls.sort()).toEqual([
+      'config 101',
+      'config 102',
+      'config 9000',
+      'content local-lvm',
+      'inventory',
+    ]);
+  });
+
+  it('also finds linked clones the storage reports by parent (volume names without the base)', async () => {
+    const fake = fakeHost(
+      [guest(9000, 'qemu', 'stopped', { template: true }), guest(101, 'qemu', 'stopped')],
+      {
+        9000: 'scsi0: local-lvm:base-9000-disk-0,size=32G\ntemplate: 1\n',
+        101: 'scsi0: local-lvm:vm-101-disk-0,size=32G\n',
+      },
+      {},
+      [
+        {
+          volid: 'local-lvm:base-9000-disk-0',
+          content: 'images',
+          format: 'raw',
+          sizeBytes: 1,
+          vmid: 9000,
+        },
+        {
+          volid: 'local-lvm:vm-101-disk-0',
+          content: 'images',
+          format: 'raw',
+          sizeBytes: 1,
+          vmid: 101,
+          parent: 'base-9000-disk-0',
+        },
+      ],
+    );
+    const result = await run(['delete', '9000', '--yes'], fake);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('linked clones (101)');
+    expect(fake.calls).not.toContain('qm destroy 9000');
   });
 
   it('deletes a template without linked clones', async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Inventory } from '../../source/inventory/inventory.js';
-import { findLinkedClones, linkedCloneCandidates } from '../../source/inventory/linked-clones.js';
+import {
+  baseVolumes,
+  clonesFromStorage,
+  findLinkedClones,
+  linkedCloneCandidates,
+  mergeClones,
+} from '../../source/inventory/linked-clones.js';
 import { parseConfigText } from '../../source/inventory/parse-config.js';
 import type { GuestState } from '../../source/inventory/types.js';
 
@@ -58,5 +64,48 @@ describe('linked clones', () => {
       guest(9001, 'qemu', 'pve', true),
     ]);
     expect(linkedCloneCandidates(inventory, inventory.get(9000)!).map((g) => g.id)).toEqual([101]);
+  });
+
+  it('finds clones from the storage listing by parent, and merges sources', () => {
+    expect(baseVolumes(template)).toEqual([
+      { volid: 'local-lvm:base-9000-disk-0', storage: 'local-lvm' },
+    ]);
+    const fromStorage = clonesFromStorage(template, [
+      {
+        volid: 'local-lvm:base-9000-disk-0',
+        content: 'images',
+        format: 'raw',
+        sizeBytes: 1,
+        vmid: 9000,
+      },
+      {
+        volid: 'local-lvm:vm-105-disk-0',
+        content: 'images',
+        format: 'raw',
+        sizeBytes: 1,
+        vmid: 105,
+        parent: 'base-9000-disk-0',
+      },
+      {
+        volid: 'local-lvm:vm-106-disk-0',
+        content: 'images',
+        format: 'raw',
+        sizeBytes: 1,
+        vmid: 106,
+        parent: 'local-lvm:base-9000-disk-0',
+      },
+      {
+        volid: 'local-lvm:vm-107-disk-0',
+        content: 'images',
+        format: 'raw',
+        sizeBytes: 1,
+        vmid: 107,
+        parent: 'base-9001-disk-0',
+      },
+    ]);
+    expect(fromStorage.map((clone) => clone.id)).toEqual([105, 106]);
+    expect(
+      mergeClones([{ id: 106, disks: ['scsi0'] }], fromStorage).map((clone) => clone.id),
+    ).toEqual([105, 106]);
   });
 });

@@ -279,6 +279,29 @@ describe('storage tables', () => {
     ]);
   });
 
+  it('parses the storage content API, with parent for linked clones', () => {
+    const json =
+      '[{"content":"images","ctime":1714557600,"format":"raw","size":3758096384,"vmid":9000,"volid":"local-lvm:base-9000-disk-0"},{"content":"images","format":"raw","parent":"base-9000-disk-0","size":3758096384,"vmid":101,"volid":"local-lvm:vm-101-disk-0"},{"content":"vztmpl","format":"tzst","size":1,"volid":"local:vztmpl/debian.tar.zst"}]\n';
+    expect(parseStorageContent(json)).toEqual([
+      {
+        volid: 'local-lvm:base-9000-disk-0',
+        content: 'images',
+        format: 'raw',
+        sizeBytes: 3758096384,
+        vmid: 9000,
+      },
+      {
+        volid: 'local-lvm:vm-101-disk-0',
+        content: 'images',
+        format: 'raw',
+        sizeBytes: 3758096384,
+        vmid: 101,
+        parent: 'base-9000-disk-0',
+      },
+      { volid: 'local:vztmpl/debian.tar.zst', content: 'vztmpl', format: 'tzst', sizeBytes: 1 },
+    ]);
+  });
+
   it('parses pveam list, also when empty', () => {
     const text =
       'NAME                                                         SIZE  \nlocal:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst         126.14MB\n';

@@ -3,7 +3,14 @@ import { createInterface } from 'node:readline/promises';
 import { createHost, hintFor, HostError, type Host } from '../../host/index.js';
 import { describeGuest, refOf, type Inventory } from '../../inventory/inventory.js';
 import { isProtected } from '../../inventory/parse-config.js';
-import { findLinkedClones, linkedCloneCandidates } from '../../inventory/linked-clones.js';
+import {
+  baseVolumes,
+  clonesFromStorage,
+  findLinkedClones,
+  linkedCloneCandidates,
+  mergeClones,
+  type LinkedClone,
+} from '../../inventory/linked-clones.js';
 import type { GuestConfig, GuestState } from '../../inventory/types.js';
 import { ExitCode, type ExitCodeValue } from '../../util/exit-codes.js';
 import { UserError } from '../../util/user-error.js';
@@ -298,6 +305,26 @@ async function readConfigs(host: Host, guests: readonly GuestState[]): Promise<G
   return configs;
 }
 
+/**
+ * Guests still built on a template's base volumes: from the configs of the guests that could be
+ * linked clones (same type and node), and from the storage listing of the base volumes'
+ * storages (its `parent` field names the base where volume names do not).
+ */
+async function linkedClones(
+  host: Host,
+  inventory: Inventory,
+  template: GuestState,
+  config: GuestConfig,
+): Promise<LinkedClone[]> {
+  const candidates = await readConfigs(host, linkedCloneCandidates(inventory, template));
+  const lists = [findLinkedClones(config, candidates)];
+  for (const storage of new Set(baseVolumes(config).map((base) => base.storage))) {
+    const volumes = await host.storageContent(storage, { node: template.node });
+    lists.push(clonesFromStorage(config, volumes));
+  }
+  return mergeClones(...lists);
+}
+
 interface DeleteOptions {
   json?: boolean;
   purge?: boolean;
@@ -338,8 +365,7 @@ async function deleteGuests(
         continue;
       }
       if (guest.template) {
-        const candidates = await readConfigs(host, linkedCloneCandidates(inventory, guest));
-        const clones = findLinkedClones(config, candidates);
+        const clones = await linkedClones(host, inventory, guest, config);
         if (clones.length > 0) {
           const list = clones.map((clone) => clone.id).join(', ');
           const refused = result(
