@@ -206,6 +206,7 @@ function normaliseContainer(
   for (const [legacy, canonical] of Object.entries(LXC_KEY_ALIASES)) {
     renameLegacy(doc, path, container, legacy, canonical, locator, reporter);
   }
+  movePctFeatureString(doc, path, container, locator, reporter);
   idsToNumbers(container, ['clone_from_ctid']);
   dependencyIdsToNumbers(container);
   for (const key of ['network_config', 'secondary_network_config']) {
@@ -229,6 +230,32 @@ function normaliseContainer(
     delete container.mac_address;
     locator.deleteMember(container, 'mac_address');
   }
+}
+
+/** The older repo (seed 004) used `features` for the Proxmox feature string "nesting=1,keyctl=1". */
+function movePctFeatureString(
+  doc: DocRef,
+  path: (string | number)[],
+  container: Record<string, unknown>,
+  locator: Locator,
+  reporter: Reporter,
+): void {
+  const value = container.features;
+  if (typeof value !== 'string' || !/^\s*[a-z_]+=[^,]+(\s*,\s*[a-z_]+=[^,]+)*\s*$/.test(value))
+    return;
+  if (container.pct_options !== undefined) return;
+  reporter.warning(
+    doc,
+    [...path, 'features'],
+    `"features": "${value}" is the older spelling of the Proxmox container features; Phoenix reads it as "pct_options" (features now lists feature scripts)`,
+    {
+      atKey: true,
+      hint: `write "pct_options": ${JSON.stringify(value.split(',').map((part) => part.trim()))}, or ${MIGRATE}`,
+    },
+  );
+  const list = value.split(',').map((part) => part.trim());
+  renameKey(locator, container, 'features', 'pct_options');
+  container.pct_options = list;
 }
 
 function normaliseNetwork(

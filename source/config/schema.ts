@@ -153,8 +153,9 @@ function reportError(
     }
     case 'required': {
       const missing = String((error.params as { missingProperty: string }).missingProperty);
-      const propertySchema = ((parentSchema.properties as
-        Record<string, AnySchemaObject> | undefined) ?? {})[missing];
+      const propertySchema =
+        ((parentSchema.properties as Record<string, AnySchemaObject> | undefined) ?? {})[missing] ??
+        findPropertySchema(missing);
       reporter.error(doc, segments, `missing required key "${missing}"`, {
         hint: propertySchema ? exampleHint(missing, propertySchema, 'add ') : `add "${missing}"`,
       });
@@ -253,15 +254,47 @@ function reportError(
   }
 }
 
+/** A property's schema by name anywhere in the loaded schemas (for hints when ajv gives no parent). */
+function findPropertySchema(name: string, dir = schemasDir()): AnySchemaObject | undefined {
+  const visit = (node: unknown): AnySchemaObject | undefined => {
+    if (!node || typeof node !== 'object') return undefined;
+    const properties = (node as AnySchemaObject).properties as
+      Record<string, AnySchemaObject> | undefined;
+    if (properties && properties[name]) return properties[name];
+    for (const child of Object.values(node)) {
+      const found = visit(child);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const file of SCHEMA_FILES) {
+    const found = visit(loadSchema(file, dir));
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function hintOption(hint: string | undefined): { hint?: string } {
   return hint ? { hint } : {};
 }
 
+/** A property schema with its `common.schema.json` reference folded in (for examples and defaults). */
+export function resolveCommonRef(schema: AnySchemaObject, dir = schemasDir()): AnySchemaObject {
+  const ref =
+    typeof schema.$ref === 'string'
+      ? /^common\.schema\.json#\/\$defs\/(\w+)$/.exec(schema.$ref)
+      : null;
+  if (!ref) return schema;
+  const defs = (loadSchema('common', dir).$defs ?? {}) as Record<string, AnySchemaObject>;
+  return { ...(defs[ref[1]!] ?? {}), ...schema };
+}
+
 function exampleHint(
   key: string | number | undefined,
-  schema: AnySchemaObject,
+  rawSchema: AnySchemaObject,
   prefix = 'e.g. ',
 ): string | undefined {
+  const schema = resolveCommonRef(rawSchema);
   const examples = schema.examples as unknown[] | undefined;
   const description = typeof schema.description === 'string' ? schema.description : '';
   const example =

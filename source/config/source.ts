@@ -65,7 +65,11 @@ export function parseSource(
   const content = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const root = parseTree(content, errors, { disallowComments: true, allowTrailingComma: false });
   const source: SourceFile = { file, text: content, root, lineStarts: lineStartsOf(content) };
-  const diagnostics = errors.map((error): Diagnostic => {
+  // One message per position: a trailing comma yields both "property name expected" and "value expected".
+  const unique = errors.filter(
+    (error, index) => errors.findIndex((e) => e.offset === error.offset) === index,
+  );
+  const diagnostics = unique.map((error): Diagnostic => {
     const code = printParseErrorCode(error.error);
     const { line, column } = positionOf(source, error.offset);
     const found = content.slice(
