@@ -13,6 +13,7 @@ import {
   parsePveamAvailable,
   parsePveamList,
   parsePvesmStatus,
+  parseStorageContent,
 } from '../../source/inventory/parse-storage.js';
 
 // Compact, key-sorted pvesh JSON as the reference (§2) describes it, in lexical vmid order.
