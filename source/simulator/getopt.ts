@@ -17,6 +17,8 @@ export interface CommandSpec {
   hide?: string[];
   /** Collects everything after the positionals (`qm guest exec ID -- cmd args`). */
   rest?: string;
+  /** Options whose value names a file whose content replaces it (`--sshkeys <file>`). */
+  readFile?: Record<string, (path: string) => string>;
 }
 
 export interface ParsedArgs {
@@ -126,6 +128,9 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
     throw new UsageError(`400 too many arguments\n${usage}`);
   positionalNames.forEach((n, index) => (params[n] = positional[index]!));
 
+  for (const [name, read] of Object.entries(spec.readFile ?? {})) {
+    if (params[name] !== undefined) params[name] = read(params[name]);
+  }
   const errors: Errors = {};
   for (const [name, value] of Object.entries(params)) {
     const schema = schemas.get(name);

@@ -292,10 +292,14 @@ function readSshKeys(path: string): string {
 }
 
 const create: SubCommand = {
-  spec: { name: 'qm create', endpoint: ep('POST'), positional: ['vmid'] },
+  spec: {
+    name: 'qm create',
+    endpoint: ep('POST'),
+    positional: ['vmid'],
+    readFile: { sshkeys: readSshKeys },
+  },
   run(ctx, { params }) {
     const vmid = Number(params.vmid);
-    if (params.sshkeys !== undefined) params.sshkeys = readSshKeys(params.sshkeys);
     const existing = findGuest(ctx.env, vmid);
     if (existing) {
       throw new SimError(
@@ -344,10 +348,14 @@ const create: SubCommand = {
 };
 
 const set: SubCommand = {
-  spec: { name: 'qm set', endpoint: ep('PUT', CONFIG), positional: ['vmid'] },
+  spec: {
+    name: 'qm set',
+    endpoint: ep('PUT', CONFIG),
+    positional: ['vmid'],
+    readFile: { sshkeys: readSshKeys },
+  },
   run(ctx, { params }) {
     const vmid = Number(params.vmid);
-    if (params.sshkeys !== undefined) params.sshkeys = readSshKeys(params.sshkeys);
     const changes = Object.keys(params).filter(
       (k) => !['vmid', 'skiplock', 'digest', 'force', 'background_delay'].includes(k),
     );
@@ -736,7 +744,7 @@ export function readLinks(ctx: Ctx, vmid: number): string[] {
 }
 
 const destroy: SubCommand = {
-  spec: vmidOnly('qm destroy', '', {}),
+  spec: { name: 'qm destroy', endpoint: ep('DELETE', '/{vmid}'), positional: ['vmid'] },
   run(ctx, { params }) {
     const vmid = Number(params.vmid);
     const { ref, config: conf } = localVm(ctx, vmid);

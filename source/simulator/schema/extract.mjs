@@ -81,7 +81,8 @@ function strip(value) {
   if (value === null || typeof value !== 'object') return value;
   const out = {};
   for (const [key, inner] of Object.entries(value)) {
-    if (!dropKeys.has(key)) out[key] = strip(inner);
+    // `description` is also a parameter name: drop only the documentation strings
+    if (!(dropKeys.has(key) && typeof inner === 'string')) out[key] = strip(inner);
   }
   return out;
 }
