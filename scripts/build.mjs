@@ -4,7 +4,7 @@
 //   dist/sim.js      the Proxmox simulator as one file
 //   dist/sim-bin/    qm, pct, pvesh, pvesm, pveam: thin launchers of dist/sim.js
 import { build } from 'esbuild';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,7 +74,7 @@ for (const tool of ['qm', 'pct', 'pvesh', 'pvesm', 'pveam']) {
 // Stub system commands (apt-get, systemctl, ...) the simulator runs guest scripts against.
 const guestBin = join(root, 'source/simulator/guest-bin');
 if (existsSync(guestBin)) {
-  rmSync(join(dist, 'sim-guest-bin'), { recursive: true, force: true });
-  cpSync(guestBin, join(dist, 'sim-guest-bin'), { recursive: true, preserveTimestamps: true });
+  // no rm first: concurrent builds (parallel test runs) would race on it
+  cpSync(guestBin, join(dist, 'sim-guest-bin'), { recursive: true, force: true });
 }
 if (!quiet) console.log('built dist/cli.js, dist/phoenix.js, dist/sim.js, dist/sim-bin/*');

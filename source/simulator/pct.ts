@@ -518,7 +518,7 @@ const reboot: SubCommand = {
 };
 
 const destroy: SubCommand = {
-  spec: vmidSpec('pct destroy', '', 'DELETE'),
+  spec: vmidSpec('pct destroy', '/{vmid}', 'DELETE'),
   run(ctx, { params }) {
     const vmid = Number(params.vmid);
     const { ref, config: conf } = localCt(ctx, vmid);
