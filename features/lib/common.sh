@@ -205,7 +205,9 @@ apt_lock_held() {
   fi
   local inodes
   inodes="$(stat -c '%i' "${files[@]}" | tr '\n' '|')"
-  awk -v inodes="|${inodes}" '{ n = split($6, a, ":"); if (index(inodes, "|" a[n] "|")) found = 1 }
+  # Lines look like "1: POSIX  ADVISORY  WRITE 1234 fe:00:131090 0 EOF" (waiters add "->").
+  awk -v inodes="|${inodes}" '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9a-f]+:[0-9a-f]+:[0-9]+$/) {
+      n = split($i, a, ":"); if (index(inodes, "|" a[n] "|")) found = 1 } }
     END { exit found ? 0 : 1 }' /proc/locks 2>/dev/null
 }
 

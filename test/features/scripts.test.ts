@@ -1,5 +1,9 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeGuest, holdAptLock, mutatingCalls, type GuestOptions } from './harness.js';
+import { FakeGuest, guestBin, holdAptLock, mutatingCalls, type GuestOptions } from './harness.js';
 
 const guests: FakeGuest[] = [];
 function guest(options: GuestOptions = {}): FakeGuest {
@@ -313,5 +317,54 @@ describe('context reader', () => {
       'https://download.docker.com/linux/debian bookworm stable',
     );
     expect(result.calls.some((call) => call.startsWith('usermod'))).toBe(false);
+  });
+});
+
+describe('apt/dpkg lock on a guest without fuser (psmisc is optional on Debian)', () => {
+  it('finds a real lock holder in /proc/locks and waits until it is gone', async () => {
+    const g = guest();
+    // A PATH like the stubs' but without any fuser, so the lib falls back to /proc/locks.
+    const bin = mkdtempSync(join(tmpdir(), 'phoenix-nofuser-'));
+    try {
+      for (const dir of [guestBin, '/usr/bin', '/bin']) {
+        for (const name of readdirSync(dir)) {
+          if (name === 'fuser' || name === 'lib' || existsSync(join(bin, name))) continue;
+          symlinkSync(join(dir, name), join(bin, name));
+        }
+      }
+      g.write('/var/lib/dpkg/lock-frontend', '');
+      const holder = spawn('flock', [g.path('/var/lib/dpkg/lock-frontend'), 'sleep', '300'], {
+        stdio: 'ignore',
+        detached: true,
+      });
+      // flock's child (sleep) inherits the locked descriptor: end the whole group to release it.
+      const release = () => {
+        try {
+          process.kill(-holder.pid!, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      };
+      try {
+        // Held once a non-blocking attempt fails.
+        while (
+          spawnSync('flock', ['-n', g.path('/var/lib/dpkg/lock-frontend'), 'true']).status === 0
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const running = g.start('vm/qemu_guest_agent.sh', g.context({}), { PATH: bin });
+        await running.waitForOutput('waiting for the apt/dpkg lock');
+        expect(g.calls().filter((call) => call.startsWith('apt-get'))).toEqual([]);
+        release();
+        const result = await running.done;
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.calls.some((call) => call.startsWith('fuser'))).toBe(false);
+        expect(result.calls.some((call) => / install .* qemu-guest-agent$/.test(call))).toBe(true);
+      } finally {
+        release();
+      }
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
