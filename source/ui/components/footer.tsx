@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Line, type Segment } from './line.js';
 import { footerEntries, type Scope } from '../keys/bindings.js';
 import { useApp } from '../contexts/app-context.js';
 import type { Message } from '../model/app-state.js';
@@ -38,20 +39,15 @@ export function Footer({
   const tone = message?.tone === 'error' ? 'error' : message?.tone === 'ok' ? 'ok' : 'muted';
   return (
     <Box flexDirection="column" width={width}>
-      <Text wrap="truncate" color={message ? theme.tone(tone) : undefined}>
-        {message ? message.text : status}
-      </Text>
-      <Text wrap="truncate">
-        {entries.map((e, i) => (
-          <Text key={`${e.key}-${e.label}`}>
-            {i > 0 ? '  ' : ''}
-            <Text bold color={theme.tone('key')}>
-              {e.key}
-            </Text>
-            {` ${e.label}`}
-          </Text>
-        ))}
-      </Text>
+      <Line width={width} segments={[message ? { text: message.text, tone } : { text: status }]} />
+      <Line
+        width={width}
+        segments={entries.flatMap((e, i): Segment[] => [
+          { text: i > 0 ? '  ' : '' },
+          { text: e.key, tone: 'key', bold: true },
+          { text: ` ${e.label}` },
+        ])}
+      />
     </Box>
   );
 }

@@ -1,4 +1,5 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Line, type Segment } from './line.js';
 import type { EngineSnapshot, SpecState } from '../../engine/types.js';
 import { useApp } from '../contexts/app-context.js';
 
@@ -34,32 +35,30 @@ export function Header({
       : 'not refreshed yet';
   return (
     <Box flexDirection="column" width={width}>
-      <Text wrap="truncate">
-        <Text bold color={theme.tone('accent')}>
-          Phoenix
-        </Text>
-        {` ${title}`}
-        {sep}
-        {host.node}
-        {host.cluster ? ` @ ${host.cluster}` : ''}
-        {sep}
-        {`PVE ${host.pveVersion}`}
-        {sep}
-        <Text color={snapshot.refreshError ? theme.tone('error') : theme.tone('muted')}>
-          {snapshot.refreshError ? `refresh failed: ${snapshot.refreshError}` : age}
-        </Text>
-        {readonly ? <Text color={theme.tone('warn')}>{`${sep}READ-ONLY`}</Text> : null}
-      </Text>
-      <Text wrap="truncate">
-        {`${machines.length} guests ${theme.glyphs.separator} ${running} running`}
-        {counts.map((c) => (
-          <Text key={c.state}>
-            {sep}
-            <Text color={theme.tone(c.state)}>{`${c.count} ${c.state}`}</Text>
-          </Text>
-        ))}
-        <Text color={theme.tone('muted')}>{`${sep}config ${host.configDir}`}</Text>
-      </Text>
+      <Line
+        width={width}
+        segments={[
+          { text: 'Phoenix', tone: 'accent', bold: true },
+          {
+            text: ` ${title}${sep}${host.node}${host.cluster ? ` @ ${host.cluster}` : ''}${sep}PVE ${host.pveVersion}${sep}`,
+          },
+          snapshot.refreshError
+            ? { text: `refresh failed: ${snapshot.refreshError}`, tone: 'error' }
+            : { text: age, tone: 'muted' },
+          readonly && { text: `${sep}READ-ONLY`, tone: 'warn', bold: true },
+        ]}
+      />
+      <Line
+        width={width}
+        segments={[
+          { text: `${machines.length} guests${sep}${running} running` },
+          ...counts.flatMap((c): Segment[] => [
+            { text: sep },
+            { text: `${c.count} ${c.state}`, tone: c.state },
+          ]),
+          { text: `${sep}config ${host.configDir}`, tone: 'muted' },
+        ]}
+      />
     </Box>
   );
 }

@@ -42,6 +42,7 @@ export function decodeKeys(input: string, key: InkKey): KeyName[] {
     if (ch === ' ') keys.push('space');
     else if (ch === '\r' || ch === '\n') keys.push('enter');
     else if (ch === '\x7f' || ch === '\b') keys.push('backspace');
+    else if (ch === '\t') keys.push('tab');
     else if (ch >= ' ') keys.push(ch);
   }
   return keys;

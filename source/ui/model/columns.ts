@@ -29,7 +29,7 @@ export function typeLabel(row: MachineRow): string {
 
 export const columns: readonly ColumnDef[] = [
   { id: 'id', title: 'ID', width: 6, text: (r) => String(r.id), sortKey: (r) => r.id },
-  { id: 'type', title: 'TYPE', width: 5, text: typeLabel, sortKey: typeLabel },
+  { id: 'type', title: 'TYPE', width: 6, text: typeLabel, sortKey: typeLabel },
   {
     id: 'name',
     title: 'NAME',

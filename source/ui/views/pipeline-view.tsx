@@ -95,7 +95,11 @@ function GuestLine({
       <Text> </Text>
       {icon === null ? <Spinner /> : <Text color={theme.tone(tone)}>{icon}</Text>}
       <Text wrap="truncate" bold={selected}>
-        {` ${guest.id} ${guest.name}  ${done}/${guest.steps.length}${current ? `  ${current.title}` : ''}`}
+        {fit(
+          ` ${guest.id} ${guest.name}  ${done}/${guest.steps.length}${current ? `  ${current.title}` : ''}`,
+          width - 4,
+          theme.glyphs.ellipsis,
+        )}
       </Text>
     </Box>
   );
@@ -113,8 +117,17 @@ function FailurePanel({
   const { theme, readonly } = useApp();
   const failure = guest.failure!;
   const step = guest.steps.find((s) => s.status === 'failed');
-  const fixed = 7 + (failure.hint ? 1 : 0);
-  const logLines = failure.logTail.slice(-Math.max(0, Math.min(20, height - fixed)));
+  const inner = Math.max(10, width - 4);
+  const cut = (text: string) => fit(text, inner, theme.glyphs.ellipsis);
+  // Command, Proxmox's message and the hint wrap (they are what the user needs); log lines are cut.
+  const command = `command: ${failure.command}`;
+  const message = `Proxmox: ${failure.message}`;
+  const hint = failure.hint ? `hint: ${failure.hint}` : '';
+  const wrapped = [command, message, hint].reduce(
+    (sum, t) => sum + (t ? Math.ceil([...t].length / inner) : 0),
+    0,
+  );
+  const logLines = failure.logTail.slice(-Math.max(0, Math.min(20, height - 2 - 3 - wrapped)));
   return (
     <Box
       flexDirection="column"
@@ -125,17 +138,21 @@ function FailurePanel({
       paddingX={1}
     >
       <Text bold color={theme.tone('error')} wrap="truncate">
-        {`${theme.glyphs.failed} ${guest.id} ${guest.name}: ${step?.title ?? 'step'} failed`}
+        {cut(`${theme.glyphs.failed} ${guest.id} ${guest.name}: ${step?.title ?? 'step'} failed`)}
       </Text>
-      <Text wrap="truncate">{`command: ${failure.command}`}</Text>
-      <Text wrap="truncate" color={theme.tone('error')}>{`Proxmox: ${failure.message}`}</Text>
+      <Text wrap="wrap">{command}</Text>
+      <Text wrap="wrap" color={theme.tone('error')}>
+        {message}
+      </Text>
       {failure.hint ? (
-        <Text wrap="truncate" color={theme.tone('warn')}>{`hint: ${failure.hint}`}</Text>
+        <Text wrap="wrap" color={theme.tone('warn')}>
+          {hint}
+        </Text>
       ) : null}
       <Text color={theme.tone('muted')}>{`last ${logLines.length} log lines:`}</Text>
       {logLines.map((line, i) => (
         <Text key={i} wrap="truncate" color={theme.tone('muted')}>
-          {line}
+          {cut(line)}
         </Text>
       ))}
       {readonly ? (
@@ -209,13 +226,17 @@ export function PipelineView({
         ) : (
           <Box flexDirection="column" width={rightWidth} overflow="hidden">
             <Text wrap="truncate" color={theme.tone('muted')}>
-              {sel
-                ? `log ${sel.id} ${sel.name}${running ? ` ${theme.glyphs.separator} ${running.title}` : ''}`
-                : 'log'}
+              {fit(
+                sel
+                  ? `log ${sel.id} ${sel.name}${running ? ` ${theme.glyphs.separator} ${running.title}` : ''}`
+                  : 'log',
+                rightWidth,
+                theme.glyphs.ellipsis,
+              )}
             </Text>
             {(sel ? run.logTail(sel.id, tailHeight) : []).map((line, i) => (
               <Text key={i} wrap="truncate">
-                {line}
+                {fit(line, rightWidth, theme.glyphs.ellipsis)}
               </Text>
             ))}
           </Box>
