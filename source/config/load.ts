@@ -16,6 +16,8 @@ export interface ConfigAnalysis extends LoadResult {
   unparsed: ConfigFileKind[];
   docs: CanonicalDocs;
   files: Record<ConfigFileKind, string>;
+  /** Where every canonical value came from (file order of keys, positions). */
+  locator: Locator;
 }
 
 const SCHEMAS: Record<ConfigFileKind, SchemaName> = {
@@ -60,6 +62,7 @@ export function analyseConfig(configDir: string, options: LoadOptions = {}): Con
       unparsed,
       docs,
       files,
+      locator,
     };
   }
 
@@ -131,6 +134,7 @@ export function analyseConfig(configDir: string, options: LoadOptions = {}): Con
     unparsed,
     docs,
     files,
+    locator,
   };
 }
 

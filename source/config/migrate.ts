@@ -3,6 +3,7 @@ import type { ConfigFileKind } from './files.js';
 import { detectIndent, readConfigText, writeFileAtomic, ConfigChangedError } from './writer.js';
 import type { Diagnostic } from './types.js';
 import { UserError } from '../util/user-error.js';
+import type { Locator } from './source.js';
 
 export interface MigrationChange {
   file: string;
@@ -50,19 +51,18 @@ export function migrateConfig(
       if (Object.keys(doc).length === 0) continue;
       if (!options.dryRun) {
         if (readConfigText(file) !== undefined) throw new ConfigChangedError(file);
-        writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
+        writeFileAtomic(file, `${serialise(doc, analysis.locator, 2)}\n`);
       }
       changes.push({ file, action: 'created' });
       continue;
     }
-    const before = JSON.stringify(JSON.parse(source.text));
-    if (JSON.stringify(doc) === before) {
+    if (!analysis.docs[kind].modified) {
       changes.push({ file, action: 'unchanged' });
       continue;
     }
     if (!options.dryRun) {
       const indent = detectIndent(source.text);
-      const text = `${JSON.stringify(doc, null, indent.insertSpaces ? indent.tabSize : '\t')}\n`;
+      const text = `${serialise(doc, analysis.locator, indent.insertSpaces ? indent.tabSize : '\t')}\n`;
       if (readConfigText(file) !== source.text) throw new ConfigChangedError(file);
       writeFileAtomic(file, source.text.includes('\r\n') ? text.replace(/\n/g, '\r\n') : text, {
         backup: true,
@@ -72,4 +72,49 @@ export function migrateConfig(
   }
   const after = options.dryRun ? analysis.diagnostics : analyseConfig(configDir).diagnostics;
   return { changes, diagnostics: after };
+}
+
+/**
+ * JSON text of a canonical document with every object's keys in file order. JavaScript objects put
+ * integer-like keys ("900", "101") first in ascending order; a migration must not reorder a user's
+ * containers, so keys are ordered by their position in the file (new keys keep their place).
+ */
+export function serialise(
+  value: unknown,
+  locator: Locator,
+  indent: number | string,
+  level = 0,
+): string {
+  const unit = typeof indent === 'number' ? ' '.repeat(indent) : indent;
+  const pad = unit.repeat(level + 1);
+  const end = unit.repeat(level);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((item) => pad + serialise(item, locator, indent, level + 1)).join(',\n')}\n${end}]`;
+  }
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const object = value as Record<string, unknown>;
+  const keys = orderedKeys(object, locator).filter((key) => object[key] !== undefined);
+  if (keys.length === 0) return '{}';
+  const members = keys.map(
+    (key) => `${pad}${JSON.stringify(key)}: ${serialise(object[key], locator, indent, level + 1)}`,
+  );
+  return `{\n${members.join(',\n')}\n${end}}`;
+}
+
+function orderedKeys(object: Record<string, unknown>, locator: Locator): string[] {
+  const self = locator.self(object)?.valueNode;
+  const keys = Object.keys(object);
+  const offset = (key: string): number | undefined => {
+    const keyNode = locator.member(object, key)?.keyNode;
+    return keyNode && keyNode.parent?.parent === self ? keyNode.offset : undefined;
+  };
+  // Keys from the file sort by position; a key without one (moved in, added) keeps its neighbour's place.
+  let last = -1;
+  const ranked = keys.map((key, index) => {
+    const at = offset(key);
+    if (at !== undefined) last = at;
+    return { key, index, rank: at ?? last + 0.5 };
+  });
+  return ranked.sort((a, b) => a.rank - b.rank || a.index - b.index).map(({ key }) => key);
 }

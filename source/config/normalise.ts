@@ -114,6 +114,8 @@ function moveSeed000Vms(docs: CanonicalDocs, locator: Locator, reporter: Reporte
         if (location) locator.setMember(vmDoc, 'virtual_machines', location);
       }
       delete host.vms;
+      docs.hypervisor.modified = true;
+      docs.vm.modified = true;
       locator.deleteMember(host, 'vms');
     } else {
       reporter.error(
@@ -162,6 +164,8 @@ function moveSeed000Vms(docs: CanonicalDocs, locator: Locator, reporter: Reporte
       if (location) locator.setMember(target, key, location);
     }
     delete hostDefaults[key];
+    docs.hypervisor.modified = true;
+    docs.vm.modified = true;
     locator.deleteMember(hostDefaults, key);
   }
   if (Object.keys(hostDefaults).length === 0) {
@@ -188,8 +192,8 @@ function normaliseVm(
         features[index] = entry.replace(/^feature_install_/, '').replace(/\.sh$/, '');
     });
   }
-  idsToNumbers(vm, ['vm_id', 'clone_from_vmid']);
-  dependencyIdsToNumbers(vm);
+  idsToNumbers(doc, vm, ['vm_id', 'clone_from_vmid']);
+  dependencyIdsToNumbers(doc, vm);
   if (isObject(vm.network_config))
     normaliseNetwork(doc, [...path, 'network_config'], vm.network_config, locator, reporter);
   if (isObject(vm.user_config))
@@ -207,8 +211,8 @@ function normaliseContainer(
     renameLegacy(doc, path, container, legacy, canonical, locator, reporter);
   }
   movePctFeatureString(doc, path, container, locator, reporter);
-  idsToNumbers(container, ['clone_from_ctid']);
-  dependencyIdsToNumbers(container);
+  idsToNumbers(doc, container, ['clone_from_ctid']);
+  dependencyIdsToNumbers(doc, container);
   for (const key of ['network_config', 'secondary_network_config']) {
     const network = container[key];
     if (isObject(network)) normaliseNetwork(doc, [...path, key], network, locator, reporter);
@@ -226,9 +230,13 @@ function normaliseContainer(
       network.hwaddr = container.mac_address;
       const location = locator.member(container, 'mac_address');
       if (location) locator.setMember(network, 'hwaddr', location);
+      delete container.mac_address;
+      doc.modified = true;
+      locator.deleteMember(container, 'mac_address');
+    } else {
+      // Both set: keep what the user wrote (migrate must not drop it); it is simply not used.
+      reporter.suppress(container, 'mac_address');
     }
-    delete container.mac_address;
-    locator.deleteMember(container, 'mac_address');
   }
 }
 
@@ -256,6 +264,7 @@ function movePctFeatureString(
   const list = value.split(',').map((part) => part.trim());
   renameKey(locator, container, 'features', 'pct_options');
   container.pct_options = list;
+  doc.modified = true;
 }
 
 function normaliseNetwork(
@@ -277,6 +286,7 @@ function normaliseHypervisor(doc: DocRef, locator: Locator, reporter: Reporter):
     const list = [users];
     const location = locator.member(doc.value, 'users');
     doc.value.users = list;
+    doc.modified = true;
     if (location) {
       locator.setSelf(list, location);
       locator.setMember(list, 0, location);
@@ -336,21 +346,28 @@ function renameLegacy(
     hint: `rename it to "${canonical}", or ${MIGRATE}`,
   });
   renameKey(locator, object, legacy, canonical);
+  doc.modified = true;
 }
 
 /** The original stored IDs as strings ("900"); Phoenix uses numbers. */
-function idsToNumbers(object: Record<string, unknown>, keys: string[]): void {
+function idsToNumbers(doc: DocRef, object: Record<string, unknown>, keys: string[]): void {
   for (const key of keys) {
     const value = object[key];
-    if (typeof value === 'string' && /^[1-9][0-9]*$/.test(value)) object[key] = Number(value);
+    if (typeof value === 'string' && /^[1-9][0-9]*$/.test(value)) {
+      object[key] = Number(value);
+      doc.modified = true;
+    }
   }
 }
 
-function dependencyIdsToNumbers(object: Record<string, unknown>): void {
+function dependencyIdsToNumbers(doc: DocRef, object: Record<string, unknown>): void {
   const list = object.dependencies;
   if (!Array.isArray(list)) return;
   list.forEach((value, index) => {
-    if (typeof value === 'string' && /^[1-9][0-9]*$/.test(value)) list[index] = Number(value);
+    if (typeof value === 'string' && /^[1-9][0-9]*$/.test(value)) {
+      list[index] = Number(value);
+      doc.modified = true;
+    }
   });
 }
 

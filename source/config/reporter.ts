@@ -5,6 +5,8 @@ import type { Diagnostic } from './types.js';
 export interface DocRef {
   value: Record<string, unknown>;
   file: string;
+  /** Set by normalisation when the canonical form differs from the file (config migrate rewrites it). */
+  modified?: boolean;
 }
 
 export interface ReportOptions {
