@@ -34,7 +34,7 @@ export function Footer({
   message?: Message;
   keysOverride?: { key: string; label: string }[];
 }) {
-  const { theme, readonly } = useApp();
+  const { readonly } = useApp();
   const entries = fitEntries(keysOverride ?? footerEntries(scope, readonly), width);
   const tone = message?.tone === 'error' ? 'error' : message?.tone === 'ok' ? 'ok' : 'muted';
   return (
