@@ -156,7 +156,7 @@ describe('pvesm and pveam', () => {
 
   it('§30 pvesm list: owned volumes first with VMID', () => {
     const out = host.run('pvesm', ['list', 'local-lvm']).stdout.split('\n');
-    expect(out[0]).toMatch(/^Volid +Format  Type +Size VMID$/);
+    expect(out[0]).toMatch(/^Volid +Format {2}Type +Size VMID$/);
     expect(out).toContain(out.find((l) => l.startsWith('local-lvm:vm-1000-disk-0 ')));
     expect(out.find((l) => l.startsWith('local-lvm:vm-1000-disk-0 '))).toMatch(
       / raw {5}rootdir +4294967296 1000$/,
