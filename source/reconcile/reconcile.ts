@@ -103,7 +103,15 @@ function missingRow(guest: GuestSpec, id: number | undefined): GuestRow {
 
 function presentRow(guest: GuestSpec, live: GuestState): GuestRow {
   const drift = resourceDrift(guest, live);
-  const state: SpecState = drift.length > 0 ? 'drifted' : live.template ? 'template' : 'in-sync';
+  // Phoenix never edits a template in place (clones would not see it); its differences are shown, not acted on.
+  const state: SpecState =
+    live.template && guest.is_template
+      ? 'template'
+      : drift.length > 0
+        ? 'drifted'
+        : live.template
+          ? 'template'
+          : 'in-sync';
   return {
     id: live.id,
     type: live.type,

@@ -51,6 +51,8 @@ export interface FailureDetail {
   hint?: string;
   /** A classification the runner uses to decide on retries (e.g. "locked"). */
   kind?: string;
+  /** The failed command's exit code, when it exited by itself. */
+  exitCode?: number;
 }
 
 export type StepStatus = 'changed' | 'unchanged' | 'failed' | 'interrupted';

@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import type { Output } from '../output.js';
 import type { ExitCodeValue } from '../../util/exit-codes.js';
 import { registerRuns } from './runs.js';
+import { registerList } from './list.js';
+import { registerPlan } from './plan.js';
+import { registerApply } from './apply.js';
 import { registerLifecycle } from './lifecycle.js';
 import { registerValidate } from './validate.js';
 import { registerConfig } from './config.js';
@@ -19,4 +22,14 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, context: CommandContext) => void;
 
 /** Every command, in the order `phoenix --help` lists them. */
-export const commands: RegisterCommand[] = [registerValidate, registerConfig, registerRuns, registerLifecycle, registerSim, registerFeatures];
+export const commands: RegisterCommand[] = [
+  registerList,
+  registerPlan,
+  registerApply,
+  registerLifecycle,
+  registerRuns,
+  registerValidate,
+  registerConfig,
+  registerFeatures,
+  registerSim,
+];

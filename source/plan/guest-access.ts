@@ -1,0 +1,115 @@
+import { HostError, hintFor, redactArgv, type Host } from '../host/index.js';
+import type { GuestRef } from '../inventory/types.js';
+import { StepError } from '../runner/step-error.js';
+import type { RunStep, StepContext } from '../runner/types.js';
+import { routeCommand } from './route.js';
+import type { GuestView, PipelineContext, PipelineStep } from './types.js';
+
+/** Reads what a step needs to know of a guest on the host. */
+export async function readGuestView(
+  host: Host,
+  ref: GuestRef,
+  localNode: string,
+  parts: { status?: boolean; snapshots?: boolean } = {},
+  signal?: AbortSignal,
+): Promise<GuestView> {
+  const options = signal ? { signal } : {};
+  let config;
+  try {
+    config = await host.guestConfig(ref, options);
+  } catch (error) {
+    if (error instanceof HostError && error.kind === 'not-found')
+      return { exists: false, snapshots: [], predicted: false };
+    throw error;
+  }
+  const view: GuestView = { exists: true, config, snapshots: [], predicted: false };
+  if (parts.status) view.status = await readStatus(host, ref, localNode, signal);
+  if (parts.snapshots) {
+    view.snapshots = (await host.listSnapshots(ref, options))
+      .filter((snap) => !snap.current)
+      .map((snap) => snap.name);
+  }
+  return view;
+}
+
+async function readStatus(
+  host: Host,
+  ref: GuestRef,
+  localNode: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  const options = signal ? { signal } : {};
+  if (ref.node !== localNode) {
+    const { stdout } = await host.run(
+      [
+        'pvesh',
+        'get',
+        `/nodes/${ref.node}/${ref.type}/${ref.id}/status/current`,
+        '--output-format',
+        'json',
+      ],
+      options,
+    );
+    return String((JSON.parse(stdout) as { status?: unknown }).status ?? 'unknown');
+  }
+  const { stdout } = await host.run(
+    [ref.type === 'qemu' ? 'qm' : 'pct', 'status', String(ref.id)],
+    options,
+  );
+  return /status:\s*(\S+)/.exec(stdout)?.[1] ?? 'unknown';
+}
+
+/** A host failure as a step failure: Proxmox's message, the command, the output and a hint. */
+export function asStepError(error: unknown, ref: GuestRef): unknown {
+  if (!(error instanceof HostError)) return error;
+  const hint = hintFor(error, ref);
+  return new StepError({
+    message: error.message,
+    command: error.argv,
+    output: [error.stdout, error.stderr].filter((text) => text.trim() !== '').join('\n'),
+    kind: error.kind,
+    ...(error.exitCode === undefined ? {} : { exitCode: error.exitCode }),
+    ...(hint ? { hint } : {}),
+  });
+}
+
+/** A pipeline step as the runner runs it, with the host and the guest bound in. */
+export function toRunStep(
+  step: PipelineStep,
+  host: Host,
+  ref: GuestRef,
+  localNode: string,
+): RunStep {
+  return {
+    key: step.key,
+    title: step.title,
+    ...(step.locks ? { locks: step.locks } : {}),
+    ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
+    async run(context: StepContext) {
+      const pipeline: PipelineContext = {
+        ...context,
+        log: (line) => context.log(line),
+        command: (argv) => context.command(argv),
+        host,
+        exec: async (argv, options = {}) => {
+          const routed = routeCommand(argv, ref.node, localNode);
+          context.command(redactArgv(routed));
+          try {
+            const result = await host.run(routed, { signal: context.signal, ...options });
+            return result.stdout;
+          } catch (error) {
+            throw asStepError(error, ref);
+          }
+        },
+        view: async (parts) => {
+          try {
+            return await readGuestView(host, ref, localNode, parts, context.signal);
+          } catch (error) {
+            throw asStepError(error, ref);
+          }
+        },
+      };
+      return step.run(pipeline);
+    },
+  };
+}

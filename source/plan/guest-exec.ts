@@ -1,0 +1,62 @@
+import { StepError } from '../runner/step-error.js';
+import type { PipelineContext } from './types.js';
+
+/** The JSON `qm guest exec` prints (it always exits 0; the command's exit code is inside). */
+export interface GuestExecResult {
+  exitcode: number;
+  exited: boolean;
+  out: string;
+  err: string;
+}
+
+export function parseGuestExec(stdout: string): GuestExecResult {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(stdout) as Record<string, unknown>;
+  } catch {
+    throw new StepError({
+      message: 'qm guest exec printed something that is not JSON',
+      output: stdout.slice(0, 500),
+    });
+  }
+  return {
+    exitcode: typeof data.exitcode === 'number' ? data.exitcode : -1,
+    exited: data.exited === 1 || data.exited === true,
+    out: typeof data['out-data'] === 'string' ? data['out-data'] : '',
+    err: typeof data['err-data'] === 'string' ? data['err-data'] : '',
+  };
+}
+
+/** `qm guest exec <id> -- <argv>`: the exit code is parsed, never ignored (pain point 6). */
+export function guestExecArgv(
+  vmid: number,
+  argv: readonly string[],
+  options: { stdin?: boolean; timeout?: number } = {},
+): string[] {
+  return [
+    'qm',
+    'guest',
+    'exec',
+    String(vmid),
+    ...(options.timeout === undefined ? [] : ['--timeout', String(options.timeout)]),
+    ...(options.stdin ? ['--pass-stdin', '1'] : []),
+    '--',
+    ...argv,
+  ];
+}
+
+export async function guestExec(
+  context: PipelineContext,
+  vmid: number,
+  argv: readonly string[],
+  options: { input?: string; timeout?: number } = {},
+): Promise<GuestExecResult> {
+  const stdout = await context.exec(
+    guestExecArgv(vmid, argv, {
+      stdin: options.input !== undefined,
+      ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+    }),
+    options.input === undefined ? {} : { input: options.input },
+  );
+  return parseGuestExec(stdout);
+}

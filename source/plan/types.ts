@@ -1,0 +1,76 @@
+import type { GuestConfig, GuestType } from '../inventory/types.js';
+import type { StepContext, StepResult } from '../runner/types.js';
+import type { Host } from '../host/index.js';
+
+/** Something that stops a plan (error) or deserves a look (warning), with how to fix it. */
+export interface Problem {
+  severity: 'error' | 'warning';
+  message: string;
+  hint?: string;
+}
+
+/** One step as `phoenix plan` shows it. */
+export interface PlannedStep {
+  key: string;
+  title: string;
+  /** The exact commands the step would run now (empty: nothing to do). */
+  commands: string[][];
+  /** How the step behaves beyond its commands, e.g. "polled every 2 s, up to 5 min". */
+  note?: string;
+}
+
+export type GuestAction = 'create' | 'update' | 'none' | 'blocked';
+
+export interface GuestPlan {
+  id: number;
+  type: GuestType;
+  name: string;
+  node: string;
+  action: GuestAction;
+  /** Steps with something to do, in order. */
+  steps: PlannedStep[];
+  problems: Problem[];
+  /** Guests that must be provisioned first (clone source, `dependencies`). */
+  dependsOn: number[];
+  /** The config gave no ID: the plan picked this one (and apply writes it back). */
+  assignedId?: boolean;
+}
+
+export interface Plan {
+  guests: GuestPlan[];
+}
+
+/** What a step sees of its guest on the host: read live, or predicted for a guest not made yet. */
+export interface GuestView {
+  exists: boolean;
+  config?: GuestConfig;
+  status?: string;
+  snapshots: string[];
+  /** true when the view is a prediction (the guest does not exist yet). */
+  predicted: boolean;
+  /** Features already applied inside the guest: name → digest of what ran (read by the planner). */
+  featureMarkers?: Record<string, string>;
+}
+
+/** What a pipeline step works with while it runs. */
+export interface PipelineContext extends StepContext {
+  readonly host: Host;
+  /** Runs a host command, reporting it to the run first. */
+  exec(argv: readonly string[], options?: { input?: string; timeoutMs?: number }): Promise<string>;
+  /** Reads the guest's current view from the host (config always; status and snapshots on request). */
+  view(parts?: { status?: boolean; snapshots?: boolean }): Promise<GuestView>;
+}
+
+/**
+ * A step of a guest's pipeline. `preview` and `run` share one decision: given what the host has,
+ * what must change. That is what makes every step idempotent and every plan honest.
+ */
+export interface PipelineStep {
+  key: string;
+  title: string;
+  locks?: string[];
+  timeoutMs?: number;
+  note?: string;
+  preview(view: GuestView): string[][];
+  run(context: PipelineContext): Promise<StepResult>;
+}
