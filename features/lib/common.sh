@@ -167,24 +167,28 @@ ensure_file() {
   log "wrote $1"
 }
 
-# download <url> <guest path> [mode]: curl with retries, then IPv4 only; atomic rename.
+# download <url>[|<fallback url>…] <guest path> [mode]: curl with retries (the later ones over
+# IPv4 only), each URL in turn; atomic rename. Exits 5 when none could be fetched.
 download() {
-  local url="$1" path="$R$2" mode="${3:-0644}" tmp attempt
+  local urls path="$R$2" mode="${3:-0644}" tmp attempt url
+  IFS='|' read -r -a urls <<<"$1"
   ensure_dir "$(dirname "$2")"
   tmp="$(mktemp "$(dirname "$path")/.phoenix-dl.XXXXXX")"
-  for attempt in 1 2 3; do
-    local ipv4=()
-    if ((attempt > 1)); then ipv4=(-4); fi
-    if curl -fsSL --connect-timeout 20 --retry 2 "${ipv4[@]}" -o "$tmp" "$url"; then
-      chmod "$mode" "$tmp"
-      mv -f "$tmp" "$path"
-      return 0
-    fi
-    warn "download of $url failed (attempt $attempt/3)${ipv4:+, retrying over IPv4}"
-    sleep "${PHOENIX_RETRY_DELAY:-5}"
+  for url in "${urls[@]}"; do
+    for attempt in 1 2 3; do
+      local ipv4=()
+      if ((attempt > 1)); then ipv4=(-4); fi
+      if curl -fsSL --connect-timeout 20 --retry 2 "${ipv4[@]}" -o "$tmp" "$url"; then
+        chmod "$mode" "$tmp"
+        mv -f "$tmp" "$path"
+        return 0
+      fi
+      warn "download of $url failed (attempt $attempt/3)"
+      if ((attempt < 3)); then sleep "${PHOENIX_RETRY_DELAY:-5}"; fi
+    done
   done
   rm -f "$tmp"
-  die "$EXIT_DOWNLOAD" "could not download $url"
+  die "$EXIT_DOWNLOAD" "could not download ${urls[*]}"
 }
 
 # --- apt -----------------------------------------------------------------------------------

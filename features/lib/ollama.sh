@@ -4,6 +4,7 @@
 
 readonly OLLAMA_BIN=/usr/bin/ollama
 readonly OLLAMA_UNIT=/etc/systemd/system/ollama.service
+readonly OLLAMA_ARCHIVE=/var/cache/phoenix/ollama.tar
 
 # The version `ollama --version` reports, empty when not installed.
 ollama_installed_version() {
@@ -25,22 +26,32 @@ ollama_feature() {
     die "$EXIT_BAD_CONTEXT" "ollama_version '$version' is not a version like 0.12.3"
   fi
 
-  apt_install ca-certificates curl tar
+  apt_install ca-certificates curl tar zstd
 
   current="$(ollama_installed_version)"
   if [[ -n "$current" && (-z "$version" || "$current" == "$version") ]]; then
     log "ollama $current is already installed"
   else
+    # Releases ship .tar.zst; older ones (still reachable when pinned) shipped .tgz.
     if [[ -n "$version" ]]; then
-      url="https://github.com/ollama/ollama/releases/download/v$version/ollama-linux-$arch.tgz"
+      url="https://github.com/ollama/ollama/releases/download/v$version/ollama-linux-$arch.tar.zst"
+      url+="|https://github.com/ollama/ollama/releases/download/v$version/ollama-linux-$arch.tgz"
     else
-      url="https://ollama.com/download/ollama-linux-$arch.tgz"
+      url="https://ollama.com/download/ollama-linux-$arch.tar.zst"
     fi
     log "downloading ollama ${version:-latest} for $arch"
-    download "$url" /var/cache/phoenix/ollama-linux-$arch.tgz 0600
+    download "$url" "$OLLAMA_ARCHIVE" 0600
+    if [[ -n "$current" ]]; then
+      log "removing the libraries of ollama $current"
+      rm -rf "$R/usr/lib/ollama"
+    fi
     log "unpacking ollama into /usr"
-    tar -C "$R/usr" -xzf "$R/var/cache/phoenix/ollama-linux-$arch.tgz"
-    rm -f "$R/var/cache/phoenix/ollama-linux-$arch.tgz"
+    if [[ "$(od -An -tx1 -N4 "$R$OLLAMA_ARCHIVE" | tr -d ' \n')" == 28b52ffd ]]; then
+      zstd -dc "$R$OLLAMA_ARCHIVE" | tar -C "$R/usr" -x
+    else
+      tar -C "$R/usr" -xzf "$R$OLLAMA_ARCHIVE"
+    fi
+    rm -f "$R$OLLAMA_ARCHIVE"
   fi
 
   if ! getent passwd ollama >/dev/null; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Feature: ollama — Ollama LLM server from its release tarball, as a systemd service
 #
-# Downloads ollama-linux-<arch>.tgz (a pinned release when ollama_version is set), unpacks it
+# Downloads ollama-linux-<arch>.tar.zst (a pinned release when ollama_version is set), unpacks it
 # into /usr, creates the ollama system user (in the render and video groups when they exist),
 # writes /etc/systemd/system/ollama.service with OLLAMA_HOST, enables and starts it. Adds
 # user_config.username to the ollama group. Uses an NVIDIA GPU when the nvidia feature ran first.

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,7 +67,7 @@ for (const kind of ['vm', 'lxc'] as const) {
       options: { users: ['alice'] },
       context: { ...user, ollama_version: '0.12.3' },
       firstRun: [
-        /^curl .* https:\/\/github\.com\/ollama\/ollama\/releases\/download\/v0\.12\.3\/ollama-linux-amd64\.tgz$/,
+        /^curl .* https:\/\/github\.com\/ollama\/ollama\/releases\/download\/v0\.12\.3\/ollama-linux-amd64\.tar\.zst$/,
         /^useradd --system --user-group .* ollama$/,
         /^usermod -aG render ollama$/,
         /^usermod -aG ollama alice$/,
@@ -248,6 +248,24 @@ describe('failures', () => {
     const g = guest();
     const result = await g.run('vm/base_setup.sh', '/nonexistent/context.json');
     expect(result.code).toBe(2);
+  });
+});
+
+describe('ollama', () => {
+  it('falls back to the .tgz asset of a pinned release and replaces an older version', async () => {
+    const g = guest();
+    g.write('/usr/bin/ollama', '#!/bin/sh\necho "ollama version is 0.5.1"\n');
+    chmodSync(g.path('/usr/bin/ollama'), 0o755);
+    g.write('/usr/lib/ollama/libggml-old.so', 'old');
+    const result = await g.run('lxc/ollama.sh', g.context({ ollama_version: '0.6.0' }), {
+      PHOENIX_STUB_FAIL: 'curl:22:3',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const downloads = result.calls.filter((call) => call.startsWith('curl'));
+    expect(downloads).toHaveLength(4);
+    expect(downloads[3]).toMatch(/\/v0\.6\.0\/ollama-linux-amd64\.tgz$/);
+    expect(g.read('/usr/bin/ollama')).toContain('ollama version is 0.6.0');
+    expect(existsSync(g.path('/usr/lib/ollama/libggml-old.so'))).toBe(false);
   });
 });
 
