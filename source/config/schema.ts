@@ -211,11 +211,18 @@ function reportError(
           doc,
           [...segments, propertyName],
           `key ${JSON.stringify(propertyName)} ${message}`,
-          { atKey: true },
+          {
+            atKey: true,
+            hint: 'containers are keyed by their CTID, e.g. "900": { "name": "base", … }',
+          },
         );
         return;
       }
-      reporter.error(doc, segments, `${got} ${message}`, hintOption(hint));
+      reporter.error(doc, segments, `${got} ${message}`, {
+        hint:
+          hint ??
+          'change the value as described; the configuration reference in README.md lists every key',
+      });
       return;
     }
     case 'maxLength':
