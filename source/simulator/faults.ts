@@ -16,7 +16,10 @@
 //                                    //   (PVE_SIM_LOCK_TIMEOUT, default 10 s) `can't lock file ... got timeout`
 //     "agentNeverUp": [101],         // the guest agent of these VMs never responds
 //     "cloudInitError": [101],       // cloud-init finishes with errors: `cloud-init status` exits 2
-//     "storageFull": ["local-lvm"]   // allocating a volume on these storages fails
+//     "storageFull": ["local-lvm"],  // allocating a volume on these storages fails
+//     "shutdownHangs": [101]         // the guest ignores shutdown: qm shutdown → `VM quit/powerdown
+//                                    //   failed - got timeout`, pct shutdown → `container did not stop`
+//                                    //   (with --forceStop it is stopped anyway)
 //   }
 // Counters for "fail" rules persist in $PVE_SIM_DIR/sim/fault-counters.json, so "the 2nd clone"
 // counts across processes.
@@ -40,6 +43,7 @@ export interface Faults {
   agentNeverUp?: number[];
   cloudInitError?: number[];
   storageFull?: string[];
+  shutdownHangs?: number[];
 }
 
 export function loadFaults(env: SimEnv): Faults {
@@ -58,6 +62,7 @@ export function loadFaults(env: SimEnv): Faults {
     agentNeverUp: [...(fromEnv.agentNeverUp ?? []), ...(fromFile.agentNeverUp ?? [])],
     cloudInitError: [...(fromEnv.cloudInitError ?? []), ...(fromFile.cloudInitError ?? [])],
     storageFull: [...(fromEnv.storageFull ?? []), ...(fromFile.storageFull ?? [])],
+    shutdownHangs: [...(fromEnv.shutdownHangs ?? []), ...(fromFile.shutdownHangs ?? [])],
   };
 }
 

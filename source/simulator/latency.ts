@@ -11,6 +11,8 @@ export const durations = {
   start: 2500,
   stop: 1000,
   shutdown: 4000,
+  /** qm/pct shutdown's default timeout, spent before `got timeout` */
+  shutdownTimeout: 60000,
   reboot: 5000,
   destroy: 1200,
   snapshot: 1500,

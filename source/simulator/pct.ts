@@ -495,8 +495,9 @@ const shutdown: SubCommand = {
     return task(ctx, true, () =>
       mutate(ctx, vmid, () => {
         checkLock(localCt(ctx, vmid).config, 'lxc');
-        if (process.env.PVE_SIM_SHUTDOWN_HANGS === '1' && params.forceStop !== '1')
-          throw new SimError('container did not stop');
+        const hangs = ctx.faults.shutdownHangs?.includes(vmid) ?? false;
+        if (hangs) ctx.delay('shutdownTimeout');
+        if (hangs && params.forceStop !== '1') throw new SimError('container did not stop');
         ctx.delay('shutdown');
         setRuntime(ctx.env, vmid, undefined);
       }),

@@ -670,7 +670,9 @@ const shutdown: SubCommand = {
           if (params.forceStop !== '1') throw new SimError('VM is paused - cannot shutdown');
           ctx.err('VM is paused - stop instead of shutdown\n');
         }
-        if (ctx.faults.agentNeverUp?.includes(vmid) && process.env.PVE_SIM_SHUTDOWN_HANGS === '1') {
+        const hangs = ctx.faults.shutdownHangs?.includes(vmid) ?? false;
+        if (hangs) ctx.delay('shutdownTimeout');
+        if (hangs) {
           if (params.forceStop !== '1')
             throw new SimError('VM quit/powerdown failed - got timeout');
           ctx.out('VM still running - terminating now with SIGTERM\n');
