@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Feature: base_setup — Common tools (curl, git, jq, vim, htop…), UTF-8 locale and optional timezone
+# Feature: base_setup — Common tools (curl, git, jq, vim, htop), UTF-8 locale and optional timezone
 #
 # Installs only the missing ones of: ca-certificates curl wget gnupg jq git rsync htop vim less
 # locales tzdata, plus base_packages from the context; enables and generates the locale in
