@@ -46,6 +46,7 @@ import {
 } from './commands.js';
 import { resolveLocalNode } from './node.js';
 import {
+  DEFAULT_TIMEOUTS,
   runHostCommand,
   type HostCommandObserver,
   type HostResult,
@@ -230,8 +231,15 @@ export function createHost(hostOptions: HostOptions = {}): Host {
     async stop(ref, options) {
       return run(powerArgv('stop', ref, await localNode()), options);
     },
-    async shutdown(ref, shutdown, options) {
-      return run(powerArgv('shutdown', ref, await localNode(), shutdown), options);
+    async shutdown(ref, shutdown, options = {}) {
+      // Proxmox waits up to --timeout seconds for the guest; give it that plus a margin.
+      const waitMs =
+        shutdown?.timeoutSeconds !== undefined ? (shutdown.timeoutSeconds + 60) * 1000 : 0;
+      const limit = Math.max(hostOptions.timeouts?.lifecycle ?? DEFAULT_TIMEOUTS.lifecycle, waitMs);
+      return run(powerArgv('shutdown', ref, await localNode(), shutdown), {
+        timeoutMs: limit,
+        ...options,
+      });
     },
     async reboot(ref, options) {
       return run(powerArgv('reboot', ref, await localNode()), options);
