@@ -220,13 +220,16 @@ function normaliseContainer(
   // The original kept net0's MAC at the container level.
   if (container.mac_address !== undefined && isObject(container.network_config)) {
     const network = container.network_config;
-    reporter.warning(
-      doc,
-      [...path, 'mac_address'],
-      `"mac_address" is the old spelling of network_config.hwaddr${network.hwaddr !== undefined ? ' (network_config.hwaddr is set too and wins)' : ''}`,
-      { atKey: true, hint: MIGRATE },
-    );
     if (network.hwaddr === undefined) {
+      reporter.warning(
+        doc,
+        [...path, 'mac_address'],
+        '"mac_address" is the old spelling of network_config.hwaddr',
+        {
+          atKey: true,
+          hint: MIGRATE,
+        },
+      );
       network.hwaddr = container.mac_address;
       const location = locator.member(container, 'mac_address');
       if (location) locator.setMember(network, 'hwaddr', location);
@@ -235,6 +238,15 @@ function normaliseContainer(
       locator.deleteMember(container, 'mac_address');
     } else {
       // Both set: keep what the user wrote (migrate must not drop it); it is simply not used.
+      reporter.warning(
+        doc,
+        [...path, 'mac_address'],
+        '"mac_address" is ignored: network_config.hwaddr is set and wins',
+        {
+          atKey: true,
+          hint: 'delete "mac_address"',
+        },
+      );
       reporter.suppress(container, 'mac_address');
     }
   }

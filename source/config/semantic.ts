@@ -108,9 +108,15 @@ function checkGuestNetworks(guest: GuestEntry, reporter: Reporter): void {
     const ip = network.ip;
     const gw = network.gw;
     if (ip === undefined) {
-      reporter.error(guest.doc, declaredAt(guest, key), `${key} has no "ip"`, {
-        hint: 'add "ip": "dhcp" or a static address such as "10.0.0.101/24"',
-      });
+      const own = key in guest.own;
+      reporter.error(
+        guest.doc,
+        own ? [...guest.path, key] : guest.path,
+        `${guest.label}: ${key} has no "ip"`,
+        {
+          hint: `add "ip": "dhcp" or a static address such as "10.0.0.101/24" to ${own ? 'it' : `the guest's ${key}`}`,
+        },
+      );
       continue;
     }
     if (typeof ip !== 'string') continue;

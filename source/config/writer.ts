@@ -134,7 +134,7 @@ export function editConfigFile(
   if (current !== expectedText) throw new ConfigChangedError(file);
   const base = current ?? '{}\n';
   let text = applyJsonEdits(base, edits);
-  if (!text.endsWith('\n')) text += eolOf(base);
+  if (current === undefined && !text.endsWith('\n')) text += '\n';
   writeFileAtomic(file, text, { backup: current !== undefined });
   return text;
 }
