@@ -170,6 +170,14 @@ describe('start / stop / shutdown / reboot', () => {
     expect(fake.calls).toContain('pct start 101');
   });
 
+  it('does not pretend a paused VM was started', async () => {
+    const fake = fakeHost([guest(100, 'qemu', 'paused')]);
+    const result = await run(['start', '100'], fake);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('qm resume 100');
+    expect(fake.calls).toEqual(['inventory']);
+  });
+
   it('refuses to start a template and to reboot a stopped guest', async () => {
     const fake = fakeHost([
       guest(9000, 'qemu', 'stopped', { template: true }),

@@ -249,8 +249,18 @@ async function power(
       reporter.add(refused);
       continue;
     }
+    if (action === 'start' && guest.status === 'paused') {
+      const refused = result(guest, action, 'refused', 'is paused; start does not resume it');
+      refused.error = {
+        kind: 'paused',
+        message: 'the VM is paused',
+        hint: `resume it with qm resume ${guest.id}${guest.node === '' ? '' : ` (on node ${guest.node})`}`,
+      };
+      reporter.add(refused);
+      continue;
+    }
     if (action === 'start' && running) {
-      reporter.add(result(guest, action, 'skipped', `already ${guest.status}`));
+      reporter.add(result(guest, action, 'skipped', 'already running'));
       continue;
     }
     if ((action === 'stop' || action === 'shutdown') && guest.status === 'stopped') {
