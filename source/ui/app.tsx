@@ -28,7 +28,7 @@ import { MachineTable } from './components/machine-table.js';
 import { DetailsView } from './views/details-view.js';
 import { PipelineView } from './views/pipeline-view.js';
 import { RunsView } from './views/runs-view.js';
-import { HelpView } from './views/help-view.js';
+import { HelpView, helpLines } from './views/help-view.js';
 
 export interface AppProps {
   engine: Engine;
@@ -224,6 +224,10 @@ function Screen({
     const marked = state.marked.length > 0 ? `  ${state.marked.length} marked` : '';
     const filter = state.filter ? `  filter: ${state.filter}` : '';
     status = `${rows.length === 0 ? 0 : index + 1}/${rows.length}${marked}${filter}`;
+  } else if (state.view === 'help') {
+    const total = helpLines(readonly, theme.ascii).length;
+    const first = Math.min(state.helpScroll, Math.max(0, total - bodyHeight));
+    status = `help: lines ${first + 1}-${Math.min(total, first + bodyHeight)} of ${total}`;
   } else if (state.view === 'runs') {
     status = `${engine.runs().length} runs`;
   }

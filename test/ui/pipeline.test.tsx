@@ -49,7 +49,7 @@ describe('pipeline view', () => {
     expect(screen).toContain('failed: exit code 100');
     expect(screen).toContain('hint: The package source is missing');
     expect(screen).toContain('E: Unable to locate package ollama');
-    expect(screen).toContain('1 retry  2 resume later  3 keep  4 destroy');
+    expect(screen).toContain('1 retry  2 later  3 keep  4 destroy');
     await app.press('1');
     await app.waitFor(/running\s+\d/);
     app.scheduler.advance(1000);

@@ -1,21 +1,19 @@
 import { Box } from 'ink';
 import { Line, type Segment } from './line.js';
-import { footerEntries, type Scope } from '../keys/bindings.js';
+import { footerEntries, type FooterEntry, type Scope } from '../keys/bindings.js';
 import { useApp } from '../contexts/app-context.js';
 import type { Message } from '../model/app-state.js';
 
-/** As many entries as fit in `width`, in order; help and quit always stay. */
-export function fitEntries(entries: { key: string; label: string }[], width: number) {
-  const cost = (e: { key: string; label: string }) => e.key.length + 1 + e.label.length + 2;
-  const always = entries.filter((e) => e.label === 'help' || e.label === 'quit');
-  let left = width - always.reduce((sum, e) => sum + cost(e), 0);
-  const keep = new Set(always);
-  for (const e of entries) {
-    if (keep.has(e)) continue;
-    if (cost(e) <= left) {
-      keep.add(e);
-      left -= cost(e);
-    } else left = 0;
+/** The most important entries that fit in `width`, shown in table order. */
+export function fitEntries(entries: FooterEntry[], width: number): FooterEntry[] {
+  const cost = (e: FooterEntry) => e.key.length + 1 + e.label.length + 2;
+  const byRank = [...entries].sort((a, b) => (a.rank ?? 50) - (b.rank ?? 50));
+  const keep = new Set<FooterEntry>();
+  let left = width + 2;
+  for (const e of byRank) {
+    if (cost(e) > left) continue;
+    keep.add(e);
+    left -= cost(e);
   }
   return entries.filter((e) => keep.has(e));
 }
@@ -32,7 +30,7 @@ export function Footer({
   width: number;
   status: string;
   message?: Message;
-  keysOverride?: { key: string; label: string }[];
+  keysOverride?: FooterEntry[];
 }) {
   const { readonly } = useApp();
   const entries = fitEntries(keysOverride ?? footerEntries(scope, readonly), width);

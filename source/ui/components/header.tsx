@@ -52,8 +52,8 @@ export function Header({
         width={width}
         segments={[
           { text: `${machines.length} guests${sep}${running} running` },
-          ...counts.flatMap((c): Segment[] => [
-            { text: sep },
+          ...counts.flatMap((c, i): Segment[] => [
+            { text: i === 0 ? sep : '  ' },
             { text: `${c.count} ${c.state}`, tone: c.state },
           ]),
           { text: `${sep}config ${host.configDir}`, tone: 'muted' },

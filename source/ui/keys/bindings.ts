@@ -69,6 +69,8 @@ export interface Binding {
   help: string;
   /** Short label for the footer; absent = not in the footer. */
   footer?: string;
+  /** Which footer entries stay when the line is too narrow: lower stays longer. */
+  rank?: number;
   /** Changes something on the host: hidden and inert with --readonly. */
   mutating?: boolean;
 }
@@ -76,6 +78,7 @@ export interface Binding {
 export const bindings: readonly Binding[] = [
   {
     command: 'move-down',
+    rank: 1,
     keys: ['j', 'down'],
     scopes: ['table', 'runs', 'pipeline', 'details', 'help'],
     group: 'Move',
@@ -119,6 +122,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'filter',
+    rank: 2,
     keys: ['/'],
     scopes: ['table'],
     group: 'Find',
@@ -134,6 +138,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'sort-next',
+    rank: 10,
     keys: ['o'],
     scopes: ['table'],
     group: 'Find',
@@ -149,6 +154,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'mark',
+    rank: 9,
     keys: ['space'],
     scopes: ['table'],
     group: 'Find',
@@ -164,6 +170,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'details',
+    rank: 3,
     keys: ['enter'],
     scopes: ['table'],
     group: 'Views',
@@ -172,6 +179,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'open-run',
+    rank: 2,
     keys: ['enter'],
     scopes: ['runs'],
     group: 'Views',
@@ -180,6 +188,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'start',
+    rank: 5,
     keys: ['s'],
     scopes: ['table', 'details'],
     group: 'Act',
@@ -189,6 +198,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'shutdown',
+    rank: 6,
     keys: ['d'],
     scopes: ['table', 'details'],
     group: 'Act',
@@ -198,6 +208,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'stop',
+    rank: 7,
     keys: ['x'],
     scopes: ['table', 'details'],
     group: 'Act',
@@ -215,6 +226,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'delete',
+    rank: 8,
     keys: ['D'],
     scopes: ['table', 'details'],
     group: 'Act',
@@ -224,6 +236,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'apply',
+    rank: 4,
     keys: ['a'],
     scopes: ['table', 'details'],
     group: 'Act',
@@ -241,6 +254,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'retry',
+    rank: 2,
     keys: ['1'],
     scopes: ['pipeline'],
     group: 'Pipeline',
@@ -250,6 +264,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'resume-later',
+    rank: 2,
     keys: ['2'],
     scopes: ['pipeline'],
     group: 'Pipeline',
@@ -259,6 +274,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'keep',
+    rank: 2,
     keys: ['3'],
     scopes: ['pipeline'],
     group: 'Pipeline',
@@ -268,6 +284,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'destroy',
+    rank: 2,
     keys: ['4'],
     scopes: ['pipeline'],
     group: 'Pipeline',
@@ -285,6 +302,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'back',
+    rank: 1,
     keys: ['escape'],
     scopes: ['details', 'pipeline', 'runs', 'help'],
     group: 'Views',
@@ -293,6 +311,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'next-view',
+    rank: 12,
     keys: ['tab'],
     scopes: ['global'],
     group: 'Views',
@@ -301,6 +320,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'palette',
+    rank: 11,
     keys: [':'],
     scopes: ['global'],
     group: 'Views',
@@ -316,6 +336,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'help',
+    rank: 0,
     keys: ['?'],
     scopes: ['global'],
     group: 'App',
@@ -324,6 +345,7 @@ export const bindings: readonly Binding[] = [
   },
   {
     command: 'quit',
+    rank: 0,
     keys: ['q', 'ctrl+c'],
     scopes: ['global'],
     group: 'App',
@@ -377,10 +399,17 @@ export function keyLabel(key: KeyName, ascii: boolean): string {
   }
 }
 
+export interface FooterEntry {
+  key: string;
+  label: string;
+  /** Lower stays longer when the line is narrow. */
+  rank?: number;
+}
+
 /** Footer entries for a scope: "j move", "/ filter", … in table order. */
-export function footerEntries(scope: Scope, readonly: boolean): { key: string; label: string }[] {
+export function footerEntries(scope: Scope, readonly: boolean): FooterEntry[] {
   const seen = new Set<string>();
-  const entries: { key: string; label: string }[] = [];
+  const entries: FooterEntry[] = [];
   for (const b of activeBindings(readonly)) {
     if (!b.footer || !(b.scopes.includes(scope) || b.scopes.includes('global'))) continue;
     // A scope's own binding hides a global one on the same key.
@@ -391,6 +420,7 @@ export function footerEntries(scope: Scope, readonly: boolean): { key: string; l
     entries.push({
       key: b.command === 'move-down' ? 'j/k' : keyLabel(b.keys[0]!, true),
       label: b.footer,
+      rank: b.rank ?? 50,
     });
   }
   return entries;

@@ -33,12 +33,12 @@ export const columns: readonly ColumnDef[] = [
   {
     id: 'name',
     title: 'NAME',
-    flex: 3,
+    flex: 2,
     minWidth: 10,
     text: (r) => r.name,
     sortKey: (r) => r.name.toLowerCase(),
   },
-  { id: 'node', title: 'NODE', width: 7, text: (r) => r.node, sortKey: (r) => r.node },
+  { id: 'node', title: 'NODE', width: 6, text: (r) => r.node, sortKey: (r) => r.node },
   {
     id: 'status',
     title: 'STATUS',
@@ -58,7 +58,7 @@ export const columns: readonly ColumnDef[] = [
   {
     id: 'mem',
     title: 'MEM',
-    width: 11,
+    width: 10,
     align: 'right',
     text: (r) =>
       r.status === 'running'
@@ -69,7 +69,7 @@ export const columns: readonly ColumnDef[] = [
   {
     id: 'tags',
     title: 'TAGS',
-    flex: 2,
+    flex: 1,
     minWidth: 6,
     text: (r) => r.tags.join(','),
     sortKey: (r) => r.tags.join(','),

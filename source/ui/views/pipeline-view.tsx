@@ -159,7 +159,7 @@ function FailurePanel({
         <Text color={theme.tone('muted')}>read-only: decide with a writable session</Text>
       ) : (
         <Text wrap="truncate" bold>
-          {'1 retry  2 resume later  3 keep  4 destroy'}
+          {'1 retry  2 later  3 keep  4 destroy'}
         </Text>
       )}
     </Box>
