@@ -10,48 +10,50 @@ export interface FeatureDelivery {
   context: unknown;
 }
 
-/** Where feature scripts live in a guest; scripts find their lib at ../lib. */
-export const GUEST_FEATURES_DIR = '/var/lib/phoenix/features';
-export const GUEST_CONTEXT_PATH = '/var/lib/phoenix/context.json';
-/** Each feature leaves its log and its exit code here: <dir>/<name>.log, <dir>/<name>.exit. */
-export const GUEST_RESULTS_DIR = '/var/log/phoenix';
+/**
+ * The guest layout shared with the agent/pct-exec delivery (source/plan/feature-steps.ts):
+ * features/<kind>/<name>.sh and features/lib/*.sh, context/<name>.json, logs/<name>.log and
+ * logs/<name>.rc (the exit code).
+ */
+export const GUEST_PHOENIX_DIR = '/var/lib/phoenix';
 
 /**
  * write_files and runcmd entries that deliver feature scripts through cloud-init (snippet mode):
- * scripts and lib under GUEST_FEATURES_DIR, the context JSON, then one runcmd per feature that
- * writes its output to <name>.log and its exit code to <name>.exit, so Phoenix can poll them.
+ * the lib, the scripts and their context under GUEST_PHOENIX_DIR, then one runcmd per feature,
+ * in order, that writes its output to logs/<name>.log and its exit code to logs/<name>.rc, so
+ * Phoenix can poll them through the guest agent.
  */
 export function featureDelivery(
   delivery: FeatureDelivery,
 ): Required<Pick<CloudInitInput, 'files' | 'runcmd'>> {
+  const d = GUEST_PHOENIX_DIR;
+  const context = `${JSON.stringify(delivery.context, null, 2)}\n`;
   const files: CloudInitFile[] = [
     ...delivery.lib.map((lib) => ({
-      path: `${GUEST_FEATURES_DIR}/lib/${lib.name}`,
+      path: `${d}/features/lib/${lib.name}`,
       content: lib.content,
       permissions: '0644',
     })),
-    ...delivery.features.map((feature) => ({
-      path: `${GUEST_FEATURES_DIR}/${feature.kind}/${feature.name}.sh`,
-      content: feature.script,
-      permissions: '0755',
-    })),
-    {
-      path: GUEST_CONTEXT_PATH,
-      content: `${JSON.stringify(delivery.context, null, 2)}\n`,
-      permissions: '0600',
-    },
+    ...delivery.features.flatMap((feature) => [
+      {
+        path: `${d}/features/${feature.kind}/${feature.name}.sh`,
+        content: feature.script,
+        permissions: '0755',
+      },
+      { path: `${d}/context/${feature.name}.json`, content: context, permissions: '0600' },
+    ]),
   ];
   const runcmd = [
-    ['mkdir', '-p', GUEST_RESULTS_DIR],
+    ['mkdir', '-p', `${d}/logs`],
     ...delivery.features.map((feature) => [
       'sh',
       '-c',
       'bash "$1" "$2" >"$3" 2>&1; echo $? >"$4"',
       'phoenix-feature',
-      `${GUEST_FEATURES_DIR}/${feature.kind}/${feature.name}.sh`,
-      GUEST_CONTEXT_PATH,
-      `${GUEST_RESULTS_DIR}/${feature.name}.log`,
-      `${GUEST_RESULTS_DIR}/${feature.name}.exit`,
+      `${d}/features/${feature.kind}/${feature.name}.sh`,
+      `${d}/context/${feature.name}.json`,
+      `${d}/logs/${feature.name}.log`,
+      `${d}/logs/${feature.name}.rc`,
     ]),
   ];
   return { files, runcmd };

@@ -289,7 +289,7 @@ describe('feature delivery through write_files', () => {
     expect(parsed.write_files.map((f) => f.path)).toEqual([
       '/var/lib/phoenix/features/lib/common.sh',
       '/var/lib/phoenix/features/vm/docker.sh',
-      '/var/lib/phoenix/context.json',
+      '/var/lib/phoenix/context/docker.json',
     ]);
     expect(parsed.write_files[1]!.content).toBe(delivery.files[1]!.content);
     expect(parsed.write_files[1]!.permissions).toBe('0755');
