@@ -120,6 +120,8 @@ export interface Host {
   /** The command line an action would run (for plans and messages), cluster-aware. */
   powerCommand(action: PowerAction, ref: GuestRef, shutdown?: ShutdownOptions): Promise<string[]>;
 
+  /** Adds an observer of every later command (argv redacted); returns its removal. */
+  subscribe(observer: HostCommandObserver): () => void;
   /** Runs any Proxmox tool command (argv[0] is qm, pct, pvesh, pvesm or pveam). */
   run(argv: readonly string[], options?: CallOptions): Promise<HostResult>;
 }
@@ -128,12 +130,17 @@ export function createHost(hostOptions: HostOptions = {}): Host {
   const env = hostOptions.env ?? process.env;
   let lastInventory: Inventory | undefined;
   let localNodePromise: Promise<string> | undefined;
+  const observers = new Set<HostCommandObserver>();
+  if (hostOptions.observe) observers.add(hostOptions.observe);
+  const observe: HostCommandObserver = (event) => {
+    for (const observer of observers) observer(event);
+  };
 
   const run = (argv: readonly string[], options: CallOptions = {}): Promise<HostResult> =>
     runHostCommand(argv, {
       env,
       ...(hostOptions.timeouts ? { timeouts: hostOptions.timeouts } : {}),
-      ...(hostOptions.observe ? { observe: hostOptions.observe } : {}),
+      observe,
       ...options,
       ...(options.signal || hostOptions.signal
         ? { signal: options.signal ?? hostOptions.signal }
@@ -263,6 +270,11 @@ export function createHost(hostOptions: HostOptions = {}): Host {
     },
     async powerCommand(action, ref, shutdown) {
       return powerArgv(action, ref, await localNode(), shutdown);
+    },
+
+    subscribe(observer) {
+      observers.add(observer);
+      return () => observers.delete(observer);
     },
 
     run,

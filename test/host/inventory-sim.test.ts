@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostError } from '../../source/host/errors.js';
 import { createHost, type Host } from '../../source/host/host.js';
+import type { HostCommandEvent } from '../../source/host/run.js';
 import { refOf } from '../../source/inventory/inventory.js';
 import { guestDisks, guestNics } from '../../source/inventory/parse-config.js';
 import { createSimHost, type SimHost } from './sim-host.js';
@@ -31,9 +32,16 @@ describe('inventory of 300 guests', () => {
       '--output-format',
       'json',
     ]);
-    // A second refresh costs the same.
+    // A second refresh costs the same, and observers see it with its duration and exit code.
+    const seen: HostCommandEvent[] = [];
+    const unsubscribe = host.subscribe((event) => seen.push(event));
     await host.inventory();
-    expect(sim.calls().length - before).toBe(2);
+    unsubscribe();
+    await host.inventory();
+    expect(sim.calls().length - before).toBe(3);
+    expect(seen.map((event) => event.phase)).toEqual(['start', 'end']);
+    expect(seen[1]).toMatchObject({ ok: true, exitCode: 0, kind: 'read' });
+    expect(seen[1]!.phase === 'end' && seen[1]!.durationMs).toBeGreaterThan(0);
   });
 
   it('types every guest', async () => {
