@@ -200,6 +200,86 @@ function onNode(ctx: Ctx, node: string, tool: 'qm' | 'pct', args: string[]): num
   return code;
 }
 
+/** Options as CLI arguments for the delegated qm/pct command. */
+function asArgs(params: Record<string, string>, skip: string[] = []): string[] {
+  const args: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    if (k in formatOptions || skip.includes(k)) continue;
+    args.push(`--${k}`, v);
+  }
+  return args;
+}
+
+/** API calls answered by running the matching qm/pct command on the guest's node. */
+function delegated(kind: 'qemu' | 'lxc'): Route[] {
+  const tool = kind === 'qemu' ? 'qm' : 'pct';
+  const prefix = kind === 'qemu' ? 'qm' : 'vz';
+  const run = (ctx: Ctx, node: string, args: string[], worker?: string, id?: string) => {
+    requireNode(ctx, node);
+    const code = onNode(ctx, node, tool, args);
+    if (code !== 0) throw new SimError('', code);
+    return worker ? upid(node, worker, id ?? '') : null;
+  };
+  const base = `/nodes/{node}/${kind}/{vmid}`;
+  const routes: Route[] = [
+    {
+      method: 'DELETE',
+      template: base,
+      handler: (ctx, v, p) =>
+        run(ctx, v.node!, ['destroy', v.vmid!, ...asArgs(p)], `${prefix}destroy`, v.vmid),
+    },
+    {
+      method: 'PUT',
+      template: `${base}/config`,
+      handler: (ctx, v, p) => run(ctx, v.node!, ['set', v.vmid!, ...asArgs(p)]),
+    },
+    {
+      method: 'POST',
+      template: `${base}/snapshot`,
+      handler: (ctx, v, p) =>
+        run(
+          ctx,
+          v.node!,
+          ['snapshot', v.vmid!, p.snapname ?? '', ...asArgs(p, ['snapname'])],
+          `${prefix}snapshot`,
+          v.vmid,
+        ),
+    },
+    {
+      method: 'DELETE',
+      template: `${base}/snapshot/{snapname}`,
+      handler: (ctx, v, p) =>
+        run(
+          ctx,
+          v.node!,
+          ['delsnapshot', v.vmid!, v.snapname!, ...asArgs(p)],
+          `${prefix}delsnapshot`,
+          v.vmid,
+        ),
+    },
+    {
+      method: 'POST',
+      template: `${base}/snapshot/{snapname}/rollback`,
+      handler: (ctx, v, p) =>
+        run(
+          ctx,
+          v.node!,
+          ['rollback', v.vmid!, v.snapname!, ...asArgs(p)],
+          `${prefix}rollback`,
+          v.vmid,
+        ),
+    },
+  ];
+  if (kind === 'qemu') {
+    routes.push({
+      method: 'POST',
+      template: `${base}/config`,
+      handler: (ctx, v, p) => run(ctx, v.node!, ['set', v.vmid!, ...asArgs(p)], 'qmconfig', v.vmid),
+    });
+  }
+  return routes;
+}
+
 interface Route {
   method: string;
   template: string;
@@ -360,7 +440,8 @@ const routes: Route[] = [
         return entry;
       },
     },
-    ...['start', 'stop', 'shutdown', 'reboot'].map((action): Route => ({
+    ...delegated(kind),
+    ...['start', 'stop', 'shutdown', 'reboot', 'suspend', 'resume'].map((action): Route => ({
       method: 'POST',
       template: `/nodes/{node}/${kind}/{vmid}/status/${action}`,
       handler(ctx, vars) {
@@ -419,6 +500,19 @@ const routes: Route[] = [
           ...(v.vmid ? { vmid: v.vmid } : {}),
         }));
     },
+  },
+  {
+    method: 'GET',
+    template: '/storage',
+    handler: (ctx, _vars, params) =>
+      readStorageCfg(ctx.env)
+        .filter((s) => !params.type || s.type === params.type)
+        .map((s) => {
+          const entry: Json = { storage: s.id, type: s.type, digest: 'f'.repeat(40) };
+          for (const [k, v] of Object.entries(s.props))
+            entry[k] = k === 'shared' || k === 'disable' ? Number(v || 1) : v;
+          return entry;
+        }),
   },
   {
     method: 'GET',
@@ -517,6 +611,10 @@ export function pveshMain(ctx: Ctx): number {
   const { params } = parseArgs(spec, rest);
   const result = found.route.handler(ctx, found.vars, params);
   const format = params['output-format'] ?? 'text';
+  if (result === null || result === undefined) {
+    if (format === 'json' || format === 'json-pretty') ctx.out('null\n');
+    return 0;
+  }
   if (format === 'json') ctx.out(jsonCompact(result));
   else if (format === 'json-pretty') ctx.out(`${jsonPretty(result)}\n`);
   else if (typeof result === 'string' || typeof result === 'number') ctx.out(`${result}\n`);

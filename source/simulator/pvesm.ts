@@ -1,16 +1,22 @@
 // pvesm: storage status and content listings (reference §7).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Ctx } from './context.js';
 import { SimError } from './errors.js';
 import {
+  allocVolume,
+  freeVolume,
+  getStorage,
+  hostPath,
   listVolumes,
   readStorageCfg,
   storageCapacity,
   storageUsed,
-  getStorage,
+  volumeExists,
+  writeStorageCfg,
 } from './storage.js';
 import { padLeft, padRight } from './text.js';
-import { dispatch, type CommandTable, type SubCommand } from './command.js';
+import { dispatch, paramError, type CommandTable, type SubCommand } from './command.js';
 
 const status: SubCommand = {
   spec: {
@@ -96,7 +102,121 @@ function isContainer(ctx: Ctx, vmid: number | undefined): boolean {
   }
 }
 
-const table: CommandTable = { status, list };
+const cfgProps = (params: Record<string, string>, skip: string[]) => {
+  const props: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (!skip.includes(k)) props[k] = v;
+  return props;
+};
+
+const add: SubCommand = {
+  spec: { name: 'pvesm add', endpoint: 'POST /storage', positional: ['type', 'storage'] },
+  run(ctx, { params }) {
+    const storages = readStorageCfg(ctx.env);
+    if (storages.some((s) => s.id === params.storage)) {
+      throw new SimError(`create storage failed: storage ID '${params.storage}' already defined`);
+    }
+    const type = params.type!;
+    const need: Record<string, string[]> = {
+      dir: ['path'],
+      nfs: ['server', 'export'],
+      cifs: ['server', 'share'],
+      zfspool: ['pool'],
+      lvmthin: ['vgname', 'thinpool'],
+      lvm: ['vgname'],
+    };
+    const missing = (need[type] ?? []).filter((k) => params[k] === undefined);
+    if (missing.length) {
+      throw paramError(
+        add.spec,
+        Object.fromEntries(missing.map((k) => [k, 'property is missing and it is not optional'])),
+      );
+    }
+    const props = cfgProps(params, ['type', 'storage']);
+    if (type === 'nfs' || type === 'cifs') props.path ??= `/mnt/pve/${params.storage}`;
+    if (type === 'dir' || type === 'nfs' || type === 'cifs') {
+      props.content ??= type === 'dir' ? 'vztmpl,iso,backup' : 'images';
+      mkdirSync(join(ctx.env.dir, 'fs', props.path!), { recursive: true });
+    } else props.content ??= 'images,rootdir';
+    const def = { id: params.storage!, type, content: [], shared: false, disabled: false, props };
+    writeStorageCfg(ctx.env, [...storages, def]);
+  },
+};
+
+const set: SubCommand = {
+  spec: { name: 'pvesm set', endpoint: 'PUT /storage/{storage}', positional: ['storage'] },
+  run(ctx, { params }) {
+    const storages = readStorageCfg(ctx.env);
+    const storage = storages.find((s) => s.id === params.storage);
+    if (!storage)
+      throw new SimError(
+        `update storage failed: error with cfs lock 'file-storage_cfg': storage '${params.storage}' does not exist`,
+      );
+    for (const key of (params.delete ?? '').split(',').filter(Boolean)) delete storage.props[key];
+    Object.assign(storage.props, cfgProps(params, ['storage', 'delete', 'digest']));
+    writeStorageCfg(ctx.env, storages);
+  },
+};
+
+const remove: SubCommand = {
+  spec: { name: 'pvesm remove', endpoint: 'DELETE /storage/{storage}', positional: ['storage'] },
+  run(ctx, { params }) {
+    const storages = readStorageCfg(ctx.env);
+    if (!storages.some((s) => s.id === params.storage)) {
+      throw new SimError(
+        `delete storage failed: error with cfs lock 'file-storage_cfg': storage '${params.storage}' does not exist`,
+      );
+    }
+    writeStorageCfg(
+      ctx.env,
+      storages.filter((s) => s.id !== params.storage),
+    );
+  },
+};
+
+const alloc: SubCommand = {
+  spec: {
+    name: 'pvesm alloc',
+    endpoint: 'POST /nodes/{node}/storage/{storage}/content',
+    positional: ['storage', 'vmid', 'filename', 'size'],
+  },
+  run(ctx, { params }) {
+    const vmid = Number(params.vmid);
+    const filename = params.filename!;
+    if (!new RegExp(`^(vm|base)-${vmid}-`).test(filename) && filename !== '') {
+      throw new SimError(`illegal name '${filename}' - should be 'vm-${vmid}-*'`);
+    }
+    const m = /^(\d+)([MG]?)$/.exec(params.size!)!;
+    const bytes = Number(m[1]) * (m[2] === 'G' ? 1024 ** 3 : m[2] === 'M' ? 1024 ** 2 : 1024);
+    const volid = allocVolume(ctx.env, params.storage!, vmid, bytes, {
+      name: filename,
+      format: params.format,
+      storageFull: ctx.faults.storageFull?.includes(params.storage!),
+    });
+    ctx.out(`successfully created '${volid}'\n`);
+  },
+};
+
+const free: SubCommand = {
+  spec: {
+    name: 'pvesm free',
+    positional: ['volume'],
+    options: { volume: { type: 'string' }, storage: { type: 'string', optional: 1 } },
+  },
+  run(ctx, { params }) {
+    const volid = params.volume!;
+    if (!volumeExists(ctx.env, volid)) throw new SimError(`volume '${volid}' does not exist`);
+    freeVolume(ctx.env, volid);
+  },
+};
+
+const path: SubCommand = {
+  spec: { name: 'pvesm path', positional: ['volume'], options: { volume: { type: 'string' } } },
+  run(ctx, { params }) {
+    ctx.out(`${hostPath(ctx.env, params.volume!)}\n`);
+  },
+};
+
+const table: CommandTable = { status, list, add, set, remove, alloc, free, path };
 
 export function pvesmMain(ctx: Ctx): number {
   return dispatch(ctx, table, [

@@ -1,6 +1,7 @@
 // qm: QEMU/KVM virtual machines (reference §1, §3, §4).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Ctx } from './context.js';
 import { type GuestConfig } from './config-file.js';
 import { encodeDescription, effectiveProps } from './config-file.js';
@@ -1238,6 +1239,107 @@ export function snapshotCommands(kind: 'qemu' | 'lxc'): Record<string, SubComman
   };
 }
 
+/** Resolves a host path for import: the real file, or the same path inside the state dir's fs/. */
+function importSource(ctx: Ctx, source: string): string | undefined {
+  for (const candidate of [join(ctx.env.dir, 'fs', source), source]) {
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
+}
+
+function virtualSize(file: string): number {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { size?: number };
+    if (typeof parsed.size === 'number') return parsed.size;
+  } catch {
+    // a real image: assume a cloud image's virtual size
+  }
+  return Math.max(statSync(file).size, 3.5 * 1024 ** 3);
+}
+
+const importDisk: SubCommand = {
+  spec: {
+    name: 'qm disk import',
+    positional: ['vmid', 'source', 'storage'],
+    options: {
+      vmid: { type: 'integer', format: 'pve-vmid' },
+      source: { type: 'string' },
+      storage: { type: 'string', format: 'pve-storage-id' },
+      format: { type: 'string', enum: ['raw', 'qcow2', 'vmdk'], optional: 1 },
+      'target-disk': {
+        type: 'string',
+        optional: 1,
+        pattern:
+          '(ide[0-3]|scsi([0-9]|[12][0-9]|30)|virtio([0-9]|1[0-5])|sata[0-5]|efidisk0|tpmstate0|unused\\d+)',
+      },
+    },
+  },
+  run(ctx, { params }) {
+    const vmid = Number(params.vmid);
+    const source = params.source!;
+    mutate(ctx, vmid, () => {
+      const { ref, config: conf } = localVm(ctx, vmid);
+      checkLock(conf, 'qemu');
+      const file = importSource(ctx, source);
+      if (!file) throw new SimError(`${source}: non-existent or non-regular file`);
+      const storage = getStorage(ctx.env, params.storage!);
+      if (!storage.content.includes('images'))
+        throw new SimError(`storage ${storage.id} does not support vm images`);
+      const target = params['target-disk'];
+      if (target && conf.main.props[target] !== undefined) {
+        throw new SimError(`cowardly refusing to overwrite existing entry: ${target}`);
+      }
+      ctx.out(`importing disk '${source}' to VM ${vmid} ...\n`);
+      const size = virtualSize(file);
+      const volid = allocVolume(ctx.env, storage.id, vmid, size, {
+        format: storage.type === 'dir' ? (params.format ?? 'raw') : undefined,
+        storageFull: ctx.faults.storageFull?.includes(storage.id),
+      });
+      const gib = (size / 1024 ** 3).toFixed(1);
+      ctx.delay('cloneFullPerGiB', size / 1024 ** 3);
+      ctx.out(
+        `transferred 0.0 B of ${gib} GiB (0.00%)\ntransferred ${gib} GiB of ${gib} GiB (100.00%)\n`,
+      );
+      let key = target;
+      if (!key) {
+        let n = 0;
+        while (conf.main.props[`unused${n}`] !== undefined) n++;
+        key = `unused${n}`;
+      }
+      conf.main.props[key] = key.startsWith('unused') ? volid : `${volid},size=${formatSize(size)}`;
+      saveConfig(ctx.env, ref, conf);
+      ctx.out(`${key}: successfully imported disk '${conf.main.props[key]}'\n`);
+    });
+  },
+};
+
+function powerState(status: 'paused' | 'running', action: string): SubCommand {
+  return {
+    spec: vmidOnly(`qm ${action}`, `/{vmid}/status/${action}`),
+    run(ctx, { params }) {
+      const vmid = Number(params.vmid);
+      return task(ctx, true, () =>
+        mutate(ctx, vmid, () => {
+          const conf = loadConfig(ctx.env, 'qemu', vmid);
+          checkLock(
+            conf,
+            'qemu',
+            params.skiplock === '1',
+            status === 'running' ? ['suspended'] : [],
+          );
+          const runtime = getRuntime(ctx.env, vmid);
+          if (!runtime) throw new SimError(`VM ${vmid} not running`);
+          setRuntime(ctx.env, vmid, { ...runtime, status });
+        }),
+      );
+    },
+  };
+}
+
 const snapshots = snapshotCommands('qemu');
 
 const guestGroup: Record<string, SubCommand> = {
@@ -1262,7 +1364,10 @@ const table: CommandTable = {
   wait,
   clone,
   resize,
-  disk: { resize },
+  disk: { resize, import: importDisk },
+  importdisk: importDisk,
+  suspend: powerState('paused', 'suspend'),
+  resume: powerState('running', 'resume'),
   template,
   ...snapshots,
   agent: agentCommand('qm agent'),

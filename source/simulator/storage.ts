@@ -14,7 +14,7 @@ import {
 import { join } from 'node:path';
 import { SimError } from './errors.js';
 import { paths, type SimEnv } from './env.js';
-import { readJson, readText } from './fsutil.js';
+import { readJson, readText, writeAtomic } from './fsutil.js';
 
 export interface StorageDef {
   id: string;
@@ -238,7 +238,14 @@ export function allocVolume(
   storageId: string,
   vmid: number,
   size: number,
-  options: { base?: boolean; cloudinit?: boolean; format?: string; storageFull?: boolean } = {},
+  options: {
+    base?: boolean;
+    cloudinit?: boolean;
+    format?: string;
+    storageFull?: boolean;
+    /** An exact file name (pvesm alloc). */
+    name?: string;
+  } = {},
 ): string {
   const storage = getStorage(env, storageId);
   const file = fileBased(storage);
@@ -261,15 +268,18 @@ export function allocVolume(
     }
   }
   for (let n = 0; ; n++) {
-    const name = options.cloudinit
-      ? `vm-${vmid}-cloudinit${suffix}`
-      : `${options.base ? 'base' : 'vm'}-${vmid}-disk-${n}${suffix}`;
+    const exact = options.name !== undefined || options.cloudinit === true;
+    const name = options.name
+      ? options.name.replace(/\.(qcow2|raw|vmdk)$/, '') + suffix
+      : options.cloudinit
+        ? `vm-${vmid}-cloudinit${suffix}`
+        : `${options.base ? 'base' : 'vm'}-${vmid}-disk-${n}${suffix}`;
     // a disk number is taken if either vm- or base- exists
     const other = name.startsWith('vm-')
       ? name.replace(/^vm-/, 'base-')
       : name.replace(/^base-/, 'vm-');
     const path = volumePath(env, storage, prefix + name);
-    if (!options.cloudinit && existsSync(volumePath(env, storage, prefix + other))) continue;
+    if (!exact && existsSync(volumePath(env, storage, prefix + other))) continue;
     mkdirSync(join(path, '..'), { recursive: true });
     try {
       const fd = openSync(path, 'wx');
@@ -278,8 +288,7 @@ export function allocVolume(
       return `${storage.id}:${prefix}${name}`;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (options.cloudinit)
-        throw new SimError(`volume '${storage.id}:${prefix}${name}' already exists`);
+      if (exact) throw new SimError(`volume '${storage.id}:${prefix}${name}' already exists`);
     }
   }
 }
@@ -332,4 +341,29 @@ export function formatSize(bytes: number): string {
     if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
   }
   return String(bytes);
+}
+
+/** storage.cfg in Proxmox's layout: `type: id` then tab-indented `key value` lines. */
+export function writeStorageCfg(env: SimEnv, storages: StorageDef[]): void {
+  const text = storages
+    .map((s) => {
+      let out = `${s.type}: ${s.id}\n`;
+      for (const [key, value] of Object.entries(s.props))
+        out += `\t${key}${value === '' ? '' : ` ${value}`}\n`;
+      return out;
+    })
+    .join('\n');
+  writeAtomic(join(env.dir, 'storage.cfg'), text);
+}
+
+/** `pvesm path`: the host path (or device) of a volume. */
+export function hostPath(env: SimEnv, volid: string): string {
+  const parsed = parseVolid(volid);
+  if (!parsed) throw new SimError(`unable to parse volume ID '${volid}'`);
+  const storage = getStorage(env, parsed.storage);
+  if (!fileBased(storage)) return `/dev/${storage.props.vgname ?? 'pve'}/${parsed.volname}`;
+  const base = storage.path ?? `/mnt/pve/${storage.id}`;
+  const [kind, ...rest] = parsed.volname.split('/');
+  if (kind && subdirs[kind]) return `${base}/${subdirs[kind]}/${rest.join('/')}`;
+  return `${base}/images/${parsed.volname}`;
 }
