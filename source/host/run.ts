@@ -132,7 +132,7 @@ export async function runHostCommand(
     });
   };
 
-  const result = await execa(tool, args, {
+  const subprocess = execa(tool, args, {
     reject: false,
     timeout,
     cancelSignal: options.signal,
@@ -143,6 +143,22 @@ export async function runHostCommand(
     encoding: 'utf8',
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
   });
+  // A grandchild (a forked task, a daemon) that inherited stdout/stderr would keep the pipes open
+  // after the tool itself has exited, and the call would never end. Once the tool is gone, give
+  // its output a moment to drain, then close the pipes.
+  let drain: NodeJS.Timeout | undefined;
+  subprocess.once('exit', (_code, signal) => {
+    drain = setTimeout(
+      () => {
+        subprocess.stdout?.destroy();
+        subprocess.stderr?.destroy();
+      },
+      signal ? 200 : 2_000,
+    );
+    drain.unref();
+  });
+  const result = await subprocess;
+  clearTimeout(drain);
 
   const stdout = redactText(String(result.stdout ?? ''));
   const stderr = redactText(String(result.stderr ?? ''));

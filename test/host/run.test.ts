@@ -27,6 +27,7 @@ beforeAll(() => {
   resize) echo "shrinking disks is not supported" >&2; exit 0 ;;
   set) echo "update VM $2: -cipassword <hidden>"; echo "cipassword: \\$5\\$abcdefgh\\$0123456789abcdef" >&2; exit 0 ;;
   wait) exec sleep 5 ;;
+  shutdown) echo 'waiting'; (sleep 2; echo late) ;;
   guest) cat ;;
   *) echo "ERROR: unknown command 'qm $1'" >&2; exit 255 ;;
 esac`,
@@ -102,6 +103,15 @@ describe('runHostCommand', () => {
     )) as HostError;
     expect(error.kind).toBe('timeout');
     expect(error.timedOut).toBe(true);
+  });
+
+  it('does not hang on a grandchild that keeps the output pipes open', async () => {
+    const error = (await runHostCommand(['qm', 'shutdown', '100'], { env, timeoutMs: 200 }).catch(
+      (e: unknown) => e,
+    )) as HostError;
+    expect(error.kind).toBe('timeout');
+    // The orphaned subshell would print `late` if the call waited for the pipes to close.
+    expect(error.stdout).toBe('waiting\n');
   });
 
   it('can be cancelled through an AbortSignal', async () => {
