@@ -30,6 +30,7 @@ export function checkSemantics(
     checkFeatures(guest, reporter, options.featuresRoot);
     checkUser(guest, reporter);
     if (guest.kind === 'lxc') checkContainerTemplate(guest, reporter);
+    checkSnapshotNames(guest, reporter);
   }
   checkDuplicateIps(guests, reporter);
   checkDependencies(guests, reporter);
@@ -277,6 +278,27 @@ function checkSource(guest: GuestEntry, guests: GuestEntry[], reporter: Reporter
             : 'set "template" (e.g. "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst") or "clone_from_ctid"',
       },
     );
+  }
+}
+
+/** Proxmox refuses these snapshot names before it even starts the task. */
+const RESERVED_SNAPSHOT_NAMES = new Set(['current', 'pending']);
+
+function checkSnapshotNames(guest: GuestEntry, reporter: Reporter): void {
+  const names: [(string | number)[], unknown][] = [
+    [declaredAt(guest, 'template_snapshot_name'), guest.merged.template_snapshot_name],
+  ];
+  const snapshots = guest.merged.snapshots;
+  if (isObject(snapshots)) {
+    for (const [key, value] of Object.entries(snapshots))
+      names.push([declaredAt(guest, 'snapshots', key), value]);
+  }
+  for (const [path, name] of names) {
+    if (typeof name === 'string' && RESERVED_SNAPSHOT_NAMES.has(name)) {
+      reporter.error(guest.doc, path, `snapshot name "${name}" is reserved by Proxmox`, {
+        hint: 'pick another name, e.g. "golden" or "post-features"',
+      });
+    }
   }
 }
 

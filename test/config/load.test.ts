@@ -159,3 +159,29 @@ describe('findings', () => {
     expect(missing.diagnostics[0]).toMatchObject({ severity: 'error', line: 0, column: 0 });
   });
 });
+
+describe('snapshot names', () => {
+  it('rejects the names Proxmox reserves', () => {
+    const dir = writeConfig({
+      'phoenix_vm_configs.json': JSON.stringify({
+        virtual_machines: [
+          {
+            vm_id: 1000,
+            vm_name: 'a',
+            clone_from_vmid: 9000,
+            snapshots: { 'pre-features': 'current' },
+          },
+        ],
+      }),
+    });
+    const errors = loadConfig(dir, { featuresRoot: features }).diagnostics.filter(
+      (d) => d.severity === 'error',
+    );
+    expect(errors.map((d) => [d.path, d.message])).toEqual([
+      [
+        '$.virtual_machines[0].snapshots["pre-features"]',
+        'snapshot name "current" is reserved by Proxmox',
+      ],
+    ]);
+  });
+});

@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../source/config/load.js';
 import { migrateConfig } from '../../source/config/migrate.js';
 import type { Spec } from '../../source/config/types.js';
-import { copyFixture, makeFeaturesRoot } from './helpers.js';
+import { copyFixture, makeFeaturesRoot, repoRoot } from './helpers.js';
 
 const features = makeFeaturesRoot({
   vm: ['base_setup', 'docker', 'install_webserver', 'trusted_ca', 'step_cli', 'docker_proxy'],
@@ -117,5 +118,33 @@ describe('phoenix config migrate', () => {
     writeFileSync(file, '{ "vms": [ }');
     expect(() => migrateConfig(dir)).toThrow(/cannot migrate/);
     expect(readFileSync(file, 'utf8')).toBe('{ "vms": [ }');
+  });
+});
+
+describe('phoenix config migrate (CLI)', () => {
+  it('rewrites, reports the backups and exits 0; a second run has nothing to do', () => {
+    const dir = copyFixture('seeds/003');
+    const run = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [join(repoRoot, 'dist/cli.js'), 'config', 'migrate', '--config-dir', dir, ...args],
+        {
+          encoding: 'utf8',
+        },
+      );
+    const dry = run('--dry-run');
+    expect(dry.stdout).toContain('phoenix_vm_configs.json: would be rewritten');
+    expect(existsSync(join(dir, 'phoenix_vm_configs.json.bak'))).toBe(false);
+    const first = run();
+    expect(first.stdout).toContain(
+      `phoenix_vm_configs.json: rewritten (previous version: ${join(dir, 'phoenix_vm_configs.json')}.bak)`,
+    );
+    // The seed's "..." placeholders remain true errors that migration cannot fix.
+    expect(first.stdout).toContain('password_hash is not a crypt(3) hash');
+    expect(first.status).toBe(2);
+    expect(readFileSync(join(dir, 'phoenix_vm_configs.json'), 'utf8')).toContain(
+      '"virtual_machines": [',
+    );
+    expect(run().stdout).toContain('phoenix_vm_configs.json: already canonical');
   });
 });
