@@ -834,6 +834,6 @@ class FakeRun implements RunHandle {
 }
 
 /** The engine behind PHOENIX_FAKE_ENGINE=1: the demo host, real time, one injected failure. */
-export function createDemoFakeEngine(): FakeEngine {
-  return new FakeEngine({ failures: demoFailures });
+export function createDemoFakeEngine(options: Pick<FakeEngineOptions, 'stepMs'> = {}): FakeEngine {
+  return new FakeEngine({ failures: demoFailures, ...options });
 }

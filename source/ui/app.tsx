@@ -43,6 +43,9 @@ export interface AppProps {
   initial?: Partial<UiState>;
 }
 
+/** One shared spinner tick: 4 frames a second keeps a turning spinner under 1 KiB/s over SSH. */
+const SPINNER_INTERVAL_MS = 250;
+
 /** Lines above and below the view body: header (2) + status and keys (2). */
 const CHROME_LINES = 4;
 
@@ -60,7 +63,7 @@ export function App({
     () => ({ engine, readonly, theme: theme ?? makeTheme({ ascii: false, color: true }), now }),
     [engine, readonly, theme, now],
   );
-  const sharedTicker = useMemo(() => ticker ?? createTicker(130), [ticker]);
+  const sharedTicker = useMemo(() => ticker ?? createTicker(SPINNER_INTERVAL_MS), [ticker]);
   return (
     <AppProvider value={env}>
       <TickerProvider ticker={sharedTicker}>

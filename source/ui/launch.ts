@@ -24,7 +24,9 @@ export function canOpenTui(
 async function engineFor(env: NodeJS.ProcessEnv): Promise<Engine> {
   if (env.PHOENIX_FAKE_ENGINE === '1') {
     const { createDemoFakeEngine } = await import('../engine/fake-engine.js');
-    return createDemoFakeEngine();
+    // PHOENIX_FAKE_STEP_MS slows the fake's steps down (benchmarks of a turning spinner).
+    const stepMs = Number(env.PHOENIX_FAKE_STEP_MS);
+    return createDemoFakeEngine(stepMs > 0 ? { stepMs } : {});
   }
   throw new UserError('the TUI is not connected to the host engine yet', {
     hint: 'set PHOENIX_FAKE_ENGINE=1 to try it on a built-in fake host',

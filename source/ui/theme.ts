@@ -7,6 +7,8 @@ export interface Glyphs {
   skipped: string;
   marked: string;
   pointer: string;
+  /** A guest whose steps are running (the step itself has the spinner). */
+  active: string;
   separator: string;
   up: string;
   down: string;
@@ -22,6 +24,7 @@ const unicode: Glyphs = {
   skipped: '-',
   marked: '●',
   pointer: '›',
+  active: '»',
   separator: '·',
   up: '↑',
   down: '↓',
@@ -36,6 +39,7 @@ const ascii: Glyphs = {
   skipped: '-',
   marked: '*',
   pointer: '>',
+  active: '>',
   separator: '|',
   up: 'Up',
   down: 'Dn',

@@ -39,3 +39,10 @@ describe('UI state machine', () => {
     expect(state.modal).toBeUndefined();
   });
 });
+
+describe('Ctrl+C', () => {
+  it('closes any dialog and quits', () => {
+    const { effects } = handleKeys(initialState, ['j', 'j', 'j', 'D', '1', 'ctrl+c'], ctx());
+    expect(effects).toEqual([{ kind: 'quit' }]);
+  });
+});

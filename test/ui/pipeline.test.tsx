@@ -23,8 +23,8 @@ describe('pipeline view', () => {
   it('shows each guest with its steps turning from spinner to ✔ with durations, and the log tail', async () => {
     const app = renderApp({ engineOptions });
     await startApply(app);
-    expect(app.frame()).toMatch(/› ⠋ 110 gpu-worker {2}0\/6 {2}Clone template/);
-    expect(app.frame()).toMatch(/⠋ Clone template 0\.0s/);
+    expect(app.frame()).toMatch(/› » 110 gpu-worker {2}0\/6 {2}Clone template/);
+    expect(app.frame()).toMatch(/⠋ Clone template 0s/);
     expect(app.frame()).toMatch(/· Set hardware/);
     expect(app.frame()).toContain('204 ollama  0/5  Download template');
     app.scheduler.advance(1000);

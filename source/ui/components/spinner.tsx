@@ -18,9 +18,14 @@ export function Spinner() {
   return <Text color={theme.tone('accent')}>{glyph}</Text>;
 }
 
-/** Time since `since`, redrawn on the shared ticker. */
+/**
+ * Whole seconds since `since`, read on the shared ticker. The text changes once a second, so
+ * ink writes nothing on the other ticks (bytes matter over SSH).
+ */
 export function Elapsed({ since }: { since?: number }) {
   const { now } = useApp();
   useTick();
-  return <Text>{since !== undefined ? formatDuration(Math.max(0, now() - since)) : ''}</Text>;
+  if (since === undefined) return null;
+  const seconds = Math.floor(Math.max(0, now() - since) / 1000);
+  return <Text>{seconds < 60 ? `${seconds}s` : formatDuration(seconds * 1000)}</Text>;
 }

@@ -497,6 +497,9 @@ function modalKey(state: UiState, modal: Modal, key: KeyName, ctx: KeyContext): 
     modal: undefined,
     ...extra,
   });
+  // Ctrl+C always leads out: it closes a dialog and quits (asking only when a run is active).
+  if (key === 'ctrl+c' && !(modal.kind === 'confirm' && modal.effect.kind === 'quit'))
+    return runCommand(close(), 'quit', ctx);
   switch (modal.kind) {
     case 'notice':
       return { state: close(), effects: [] };

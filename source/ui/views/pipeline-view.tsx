@@ -93,7 +93,7 @@ function GuestLine({
     <Box width={width}>
       <Text inverse={selected}>{selected ? theme.glyphs.pointer : ' '}</Text>
       <Text> </Text>
-      {icon === null ? <Spinner /> : <Text color={theme.tone(tone)}>{icon}</Text>}
+      <Text color={theme.tone(tone)}>{icon ?? theme.glyphs.active}</Text>
       <Text wrap="truncate" bold={selected}>
         {fit(
           ` ${guest.id} ${guest.name}  ${done}/${guest.steps.length}${current ? `  ${current.title}` : ''}`,
