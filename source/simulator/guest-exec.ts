@@ -146,34 +146,19 @@ export function runInGuest(
   if (command === 'hostname' && !args.length) return { exitcode: 0, out: `${hostname}\n`, err: '' };
   const mapPath = (arg: string) =>
     arg.startsWith('/') && !arg.startsWith(root) ? join(root, arg) : arg;
+  // Shell scripts (`bash -c '…'`) follow the PHOENIX_ROOT contract themselves; for any other
+  // top-level command every absolute path argument is mapped into the scratch root.
+  const shell = ['bash', 'sh', 'dash'].includes(command ?? '');
   let mapped: string[];
-  if (
-    (command === 'bash' || command === 'sh') &&
-    args[0] !== undefined &&
-    !args[0].startsWith('-')
-  ) {
-    mapped = [command, mapPath(args[0]), ...args.slice(1)];
-  } else if (
-    [
-      'cat',
-      'test',
-      '[',
-      'mkdir',
-      'ls',
-      'rm',
-      'touch',
-      'stat',
-      'head',
-      'tail',
-      'grep',
-      'chmod',
-    ].includes(command ?? '')
-  ) {
-    mapped = [command!, ...args.map(mapPath)];
+  if (shell) {
+    mapped =
+      args[0] !== undefined && !args[0].startsWith('-')
+        ? [command!, mapPath(args[0]), ...args.slice(1)]
+        : [command!, ...args];
   } else if (command?.startsWith('/')) {
     const inRoot = mapPath(command);
-    mapped = [existsSync(inRoot) ? inRoot : command.split('/').pop()!, ...args];
-  } else mapped = argv;
+    mapped = [existsSync(inRoot) ? inRoot : command.split('/').pop()!, ...args.map(mapPath)];
+  } else mapped = [command!, ...args.map(mapPath)];
   const bin = guestBinDir();
   const env: NodeJS.ProcessEnv = {
     PATH: [toolsDir(ctx), bin, '/usr/local/bin', '/usr/bin', '/bin'].filter(Boolean).join(':'),
@@ -192,6 +177,7 @@ export function runInGuest(
     cwd: root,
     env,
     input: options.inherit ? undefined : (options.stdin ?? ''),
+    // pct exec: stdin/stdout/stderr pass through like lxc-attach (output streams live)
     stdio: options.inherit ? 'inherit' : 'pipe',
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

@@ -582,21 +582,12 @@ const exec: SubCommand = {
     if (!getRuntime(ctx.env, vmid)) throw new SimError(`container '${vmid}' not running!`);
     if (!rest.length)
       throw new SimError('missing command at /usr/share/perl5/PVE/CLI/pct.pm line 255.');
-    const result = runInGuest(ctx, vmid, rest, { stdin: readStdinIfPiped() });
+    const result = runInGuest(ctx, vmid, rest, { inherit: true });
     ctx.out(result.out);
     ctx.err(result.err);
     return result.exitcode;
   },
 };
-
-function readStdinIfPiped(): string {
-  if (process.stdin.isTTY) return '';
-  try {
-    return readFileSync(0, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 const push: SubCommand = {
   spec: {
