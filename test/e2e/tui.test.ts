@@ -103,6 +103,21 @@ describe('the TUI in a pseudo-terminal', () => {
     });
   });
 
+  it('NO_COLOR: no colour escapes; a non-UTF-8 locale: ASCII only', async () => {
+    await withTui(
+      { env: { NO_COLOR: '1', LANG: 'C', LC_ALL: undefined, LC_CTYPE: undefined } },
+      async (tui) => {
+        const screen = await tui.waitFor('web-01');
+        // eslint-disable-next-line no-control-regex
+        expect(tui.raw()).not.toMatch(/\x1b\[(3[0-7]|9[0-7]|38;)/);
+        // eslint-disable-next-line no-control-regex
+        expect(screen).toMatch(/^[\x00-\x7f]*$/);
+        tui.write('q');
+        expect(await tui.exited()).toBe(0);
+      },
+    );
+  });
+
   it('without a terminal, phoenix prints its help', async () => {
     const { execFileSync } = await import('node:child_process');
     const { cli, root } = await import('./pty.js');
