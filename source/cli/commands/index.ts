@@ -10,6 +10,8 @@ import { registerValidate } from './validate.js';
 import { registerConfig } from './config.js';
 import { registerFeatures } from './features.js';
 import { registerSim } from './sim.js';
+import { registerDoctor } from './doctor.js';
+import { registerCompletion } from './completion.js';
 
 /** What a command gets besides its arguments. */
 export interface CommandContext {
@@ -32,4 +34,6 @@ export const commands: RegisterCommand[] = [
   registerConfig,
   registerFeatures,
   registerSim,
+  registerDoctor,
+  registerCompletion,
 ];
