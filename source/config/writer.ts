@@ -12,7 +12,16 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { applyEdits, findNodeAtLocation, modify, parseTree, type JSONPath } from 'jsonc-parser';
+import {
+  applyEdits,
+  findNodeAtLocation,
+  getNodeValue,
+  modify,
+  parseTree,
+  type JSONPath,
+  type Node,
+} from 'jsonc-parser';
+import { LXC_KEY_ALIASES, VM_KEY_ALIASES } from './aliases.js';
 import { UserError } from '../util/user-error.js';
 import { configFilePaths } from './files.js';
 import { formatPath } from './source.js';
@@ -145,8 +154,10 @@ export type GuestInput =
   | { kind: 'lxc'; ctid: number; entry: Record<string, unknown> & { name: string } };
 
 /**
- * Adds a guest to its file, or replaces the entry with the same ID (VMs: same vm_id, or same
- * vm_name when the entry has no ID). Creates the file when missing. Returns the file and new text.
+ * Adds a guest to its file, or updates the entry with the same ID (VMs: same vm_id, or same vm_name
+ * when the entry has no ID). An update sets only the keys given (`undefined` removes a key) and keeps
+ * every other key of the entry as written, unknown and site keys included; an older spelling of a
+ * key being set is replaced by the canonical one. Creates the file when missing.
  */
 export function upsertGuest(
   configDir: string,
@@ -164,35 +175,59 @@ export function upsertGuest(
       hint: 'phoenix validate shows where',
     });
   }
-  let path: JSONPath;
-  if (guest.kind === 'lxc') {
-    path = ['lxc_configs', String(guest.ctid)];
-  } else {
-    const section =
-      root && findNodeAtLocation(root, ['vms']) && !findNodeAtLocation(root, ['virtual_machines'])
-        ? 'vms'
-        : 'virtual_machines';
-    const list = root ? findNodeAtLocation(root, [section]) : undefined;
-    const items = list?.type === 'array' ? (list.children ?? []) : [];
-    const index = items.findIndex((item) => {
-      const id =
-        findNodeAtLocation(item, ['vm_id'])?.value ?? findNodeAtLocation(item, ['vmid'])?.value;
-      const name =
-        findNodeAtLocation(item, ['vm_name'])?.value ?? findNodeAtLocation(item, ['name'])?.value;
-      return guest.entry.vm_id !== undefined
-        ? Number(id) === guest.entry.vm_id
-        : id === undefined && name === guest.entry.vm_name;
-    });
-    if (!list) {
-      const text = editConfigFile(file, expected, [{ path: [section], value: [guest.entry] }]);
-      return { file, text, path: [section, 0] };
+  const aliases = guest.kind === 'qemu' ? VM_KEY_ALIASES : LXC_KEY_ALIASES;
+  const update = (path: JSONPath, existing: Node): JsonEdit[] => {
+    const edits: JsonEdit[] = [];
+    for (const [key, value] of Object.entries(guest.entry)) {
+      const legacy = Object.keys(aliases).filter(
+        (old) => aliases[old] === key && findNodeAtLocation(existing, [old]),
+      );
+      const node =
+        findNodeAtLocation(existing, [key]) ??
+        (legacy[0] ? findNodeAtLocation(existing, [legacy[0]]) : undefined);
+      // Unchanged values are left exactly as written (old spellings included).
+      if (node && JSON.stringify(getNodeValue(node)) === JSON.stringify(value)) continue;
+      for (const old of legacy) edits.push({ path: [...path, old], value: undefined });
+      edits.push({ path: [...path, key], value });
     }
-    path = index >= 0 ? [section, index] : [section, items.length];
-    const text = editConfigFile(file, expected, [{ path, value: guest.entry, insert: index < 0 }]);
-    return { file, text, path };
+    return edits;
+  };
+  if (guest.kind === 'lxc') {
+    const path = ['lxc_configs', String(guest.ctid)];
+    const existing = root ? findNodeAtLocation(root, path) : undefined;
+    const edits =
+      existing?.type === 'object' ? update(path, existing) : [{ path, value: guest.entry }];
+    return { file, text: editConfigFile(file, expected, edits), path };
   }
-  const text = editConfigFile(file, expected, [{ path, value: guest.entry }]);
-  return { file, text, path };
+  const section =
+    root && findNodeAtLocation(root, ['vms']) && !findNodeAtLocation(root, ['virtual_machines'])
+      ? 'vms'
+      : 'virtual_machines';
+  const list = root ? findNodeAtLocation(root, [section]) : undefined;
+  if (!list || list.type !== 'array') {
+    const text = editConfigFile(file, expected, [{ path: [section], value: [guest.entry] }]);
+    return { file, text, path: [section, 0] };
+  }
+  const items = list.children ?? [];
+  const index = items.findIndex((item) => {
+    const id =
+      findNodeAtLocation(item, ['vm_id'])?.value ?? findNodeAtLocation(item, ['vmid'])?.value;
+    const name =
+      findNodeAtLocation(item, ['vm_name'])?.value ?? findNodeAtLocation(item, ['name'])?.value;
+    return guest.entry.vm_id !== undefined
+      ? Number(id) === guest.entry.vm_id
+      : id === undefined && name === guest.entry.vm_name;
+  });
+  if (index >= 0) {
+    const path = [section, index];
+    return { file, text: editConfigFile(file, expected, update(path, items[index]!)), path };
+  }
+  const path = [section, items.length];
+  return {
+    file,
+    text: editConfigFile(file, expected, [{ path, value: guest.entry, insert: true }]),
+    path,
+  };
 }
 
 /**

@@ -185,3 +185,26 @@ describe('snapshot names', () => {
     ]);
   });
 });
+
+describe('template_name', () => {
+  it('counts as an edge to a template VM of the config (a cycle through it is named)', () => {
+    const dir = writeConfig({
+      'phoenix_vm_configs.json': JSON.stringify({
+        virtual_machines: [
+          {
+            vm_id: 9000,
+            vm_name: 'tpl',
+            is_template: true,
+            template_image: 'x.img',
+            dependencies: [1000],
+          },
+          { vm_id: 1000, vm_name: 'web', template_name: 'tpl' },
+        ],
+      }),
+    });
+    const errors = loadConfig(dir, { featuresRoot: features }).diagnostics.filter(
+      (d) => d.severity === 'error',
+    );
+    expect(errors.map((d) => d.message)).toEqual(['dependency cycle: 9000 → 1000 → 9000']);
+  });
+});

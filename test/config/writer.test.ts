@@ -149,6 +149,30 @@ describe('upsertGuest', () => {
     });
   });
 
+  it('updates only the given keys of an existing entry: site keys, old spellings and formatting kept', () => {
+    const dir = copyFixture('original');
+    const file = join(dir, 'phoenix_vm_configs.json');
+    const before = readFileSync(file, 'utf8');
+    upsertGuest(
+      dir,
+      { kind: 'qemu', entry: { vm_id: 1002, vm_name: 'drphoenix', memory_mb: 6144, cpu_cores: 6 } },
+      before,
+    );
+    const text = readFileSync(file, 'utf8');
+    const vm = (JSON.parse(text) as { vms: Record<string, unknown>[] }).vms[2]!;
+    expect(vm).toMatchObject({
+      vmid: 1002,
+      memory_mb: 6144,
+      cpu_cores: 6,
+      portainer_role: 'agent',
+      docker_stacks: ['qdrant_service'],
+    });
+    expect(vm).not.toHaveProperty('cores'); // the old spelling gave way to the canonical key
+    expect(vm).not.toHaveProperty('vm_name'); // unchanged name: "name" stays as written
+    const first = before.indexOf('"vmid": 1002');
+    expect(text.slice(0, first)).toBe(before.slice(0, first));
+  });
+
   it("refuses when the caller's copy is stale", () => {
     const dir = copyEtc();
     expect(() =>
