@@ -9,9 +9,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
 const quiet = process.argv.includes('--quiet');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// --outdir=DIR and --version=X: scripts/release.mjs builds a release into its staging folder.
+const argValue = (name) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const dist = argValue('outdir') ?? join(root, 'dist');
+const version = argValue('version') ?? pkg.version;
 
 mkdirSync(join(dist, 'sim-bin'), { recursive: true });
 
@@ -26,7 +30,7 @@ const common = {
   banner: {
     js: "import { createRequire as __phoenixCreateRequire } from 'node:module'; const require = __phoenixCreateRequire(import.meta.url);",
   },
-  define: { PHOENIX_VERSION: JSON.stringify(pkg.version) },
+  define: { PHOENIX_VERSION: JSON.stringify(version) },
 };
 
 await Promise.all([
