@@ -89,6 +89,26 @@ export function guestHostname(
     : (props.hostname ?? `CT${vmid}`);
 }
 
+/** IPv4 addresses a guest has: static ones from ipconfigN/netN ip=, else a DHCP-like lease. */
+export function guestAddresses(props: Record<string, string>, vmid: number): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(props)
+    .filter((k) => /^net\d+$/.test(k))
+    .sort()) {
+    const index = key.slice(3);
+    const source = props[`ipconfig${index}`] ?? props[key]!;
+    const ip = /(?:^|,)ip=([^,]+)/.exec(source)?.[1];
+    if (ip && ip !== 'dhcp' && ip !== 'manual') out.push(ip.split('/')[0]!);
+    else if (ip !== 'manual') out.push(dhcpAddress(vmid, Number(index)));
+  }
+  return out;
+}
+
+/** The address a guest's DHCP lease gets: stable per guest and NIC. */
+export function dhcpAddress(vmid: number, nic = 0): string {
+  return `10.${10 + nic}.${Math.floor(vmid / 250) % 250}.${(vmid % 250) + 2}`;
+}
+
 export type CloudInitState = 'not started' | 'running' | 'done' | 'error';
 
 export function cloudInitState(ctx: Ctx, vmid: number): CloudInitState {
@@ -143,7 +163,20 @@ export function runInGuest(
   seedRoot(ctx, vmid, root, hostname, kind);
   const [command, ...args] = argv;
   if (command === 'cloud-init') return cloudInitStatus(ctx, vmid, args);
-  if (command === 'hostname' && !args.length) return { exitcode: 0, out: `${hostname}\n`, err: '' };
+  if (command === 'hostname') {
+    if (!args.length) return { exitcode: 0, out: `${hostname}\n`, err: '' };
+    if (args[0] === '-I' || args[0] === '--all-ip-addresses') {
+      return { exitcode: 0, out: `${guestAddresses(props, vmid).join(' ')} \n`, err: '' };
+    }
+    if (args[0] === '-f' || args[0] === '--fqdn') {
+      const domain = props.searchdomain;
+      return {
+        exitcode: 0,
+        out: `${domain ? `${hostname}.${domain}` : (props.name ?? hostname)}\n`,
+        err: '',
+      };
+    }
+  }
   const mapPath = (arg: string) =>
     arg.startsWith('/') && !arg.startsWith(root) ? join(root, arg) : arg;
   // Shell scripts (`bash -c '…'`) follow the PHOENIX_ROOT contract themselves; for any other

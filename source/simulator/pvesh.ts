@@ -18,11 +18,12 @@ import { parseArgs, type CommandSpec } from './getopt.js';
 import { endpoint, expandProperties, hasEndpoint, type PropSchema } from './schema/schema.js';
 import { bootDisk, driveSizeBytes, memoryMiB } from './qemu-devices.js';
 import { listVolumes, readStorageCfg, storageCapacity, storageUsed } from './storage.js';
-import { jsonCompact, jsonPretty } from './text.js';
+import { jsonCompact, jsonPretty, textTable } from './text.js';
 import { sizeOf } from './pct.js';
 import { qmMain } from './qm.js';
 import { pctMain } from './pct.js';
 import { catalogue } from './pveam.js';
+import { dhcpAddress } from './guest-exec.js';
 
 type Json = Record<string, unknown>;
 
@@ -503,6 +504,31 @@ const routes: Route[] = [
   },
   {
     method: 'GET',
+    template: '/nodes/{node}/lxc/{vmid}/interfaces',
+    handler(ctx, vars) {
+      const vmid = Number(vars.vmid);
+      const props = loadConfig(ctx.env, 'lxc', vmid, vars.node).main.props;
+      if (!getRuntime(ctx.env, vmid)) throw new SimError(`CT ${vmid} not running`);
+      const out: Json[] = [
+        { name: 'lo', hwaddr: '00:00:00:00:00:00', inet: '127.0.0.1/8', inet6: '::1/128' },
+      ];
+      for (const key of Object.keys(props)
+        .filter((k) => /^net\d+$/.test(k))
+        .sort()) {
+        const name = /(?:^|,)name=([^,]+)/.exec(props[key]!)?.[1] ?? 'eth0';
+        const hwaddr = (/(?:^|,)hwaddr=([^,]+)/.exec(props[key]!)?.[1] ?? '').toLowerCase();
+        const ip = /(?:^|,)ip=([^,]+)/.exec(props[key]!)?.[1];
+        const inet =
+          ip && ip !== 'dhcp' && ip !== 'manual'
+            ? ip
+            : `${dhcpAddress(vmid, Number(key.slice(3)))}/24`;
+        out.push({ name, hwaddr, inet });
+      }
+      return out;
+    },
+  },
+  {
+    method: 'GET',
     template: '/storage',
     handler: (ctx, _vars, params) =>
       readStorageCfg(ctx.env)
@@ -617,7 +643,36 @@ export function pveshMain(ctx: Ctx): number {
   }
   if (format === 'json') ctx.out(jsonCompact(result));
   else if (format === 'json-pretty') ctx.out(`${jsonPretty(result)}\n`);
-  else if (typeof result === 'string' || typeof result === 'number') ctx.out(`${result}\n`);
-  else ctx.out(`${jsonPretty(result)}\n`);
+  else if (format === 'yaml') ctx.out(yaml(result));
+  else
+    ctx.out(
+      textTable(result, { border: params.noborder !== '1', header: params.noheader !== '1' }),
+    );
   return 0;
+}
+
+/** A small YAML emitter for pvesh --output-format yaml (plain scalars, lists and maps). */
+function yaml(value: unknown, indent = ''): string {
+  if (value === null || typeof value !== 'object') return `${JSON.stringify(value)}\n`;
+  if (Array.isArray(value)) {
+    if (!value.length) return '[]\n';
+    return value
+      .map((v) => {
+        const inner = yaml(v, `${indent}  `);
+        return v && typeof v === 'object'
+          ? `${indent}- ${inner.trimStart()}`
+          : `${indent}- ${inner}`;
+      })
+      .join('');
+  }
+  const keys = Object.keys(value).sort();
+  if (!keys.length) return '{}\n';
+  return keys
+    .map((k) => {
+      const v = (value as Record<string, unknown>)[k];
+      return v && typeof v === 'object'
+        ? `${indent}${k}:\n${yaml(v, `${indent}  `)}`
+        : `${indent}${k}: ${yaml(v)}`;
+    })
+    .join('');
 }

@@ -7,7 +7,7 @@ import { getRuntime, loadConfig, setRuntime, type Runtime } from './cluster.js';
 import { SimError } from './errors.js';
 import { paths } from './env.js';
 import { readJson, writeAtomic } from './fsutil.js';
-import { guestHostname, runInGuest } from './guest-exec.js';
+import { dhcpAddress, guestHostname, runInGuest } from './guest-exec.js';
 import { bootDisk, driveSizeBytes, isNetKey, memoryMiB, parseNet } from './qemu-devices.js';
 import { jsonPretty } from './text.js';
 import { paramError, type SubCommand } from './command.js';
@@ -76,7 +76,7 @@ function interfaces(conf: GuestConfig, vmid: number): unknown[] {
       addresses.push({ 'ip-address': address, 'ip-address-type': 'ipv4', prefix: Number(prefix) });
     } else if (ip === 'dhcp' || !ipconfig) {
       addresses.push({
-        'ip-address': `10.0.${Math.floor(vmid / 250) % 250}.${(vmid % 250) + 2}`,
+        'ip-address': dhcpAddress(vmid, index),
         'ip-address-type': 'ipv4',
         prefix: 24,
       });

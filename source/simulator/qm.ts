@@ -217,6 +217,9 @@ function applyOptions(
           if (!storage.content.includes('images'))
             throw new SimError(`storage '${sid}' does not support vm images`);
           let bytes = Math.round(Number(alloc[2]) * 1024 ** 3);
+          // EFI vars and TPM state have fixed sizes whatever size was asked for
+          if (key === 'efidisk0') bytes = drive.efitype === '4m' ? 4 * 1024 ** 2 : 528 * 1024;
+          if (key === 'tpmstate0') bytes = 4 * 1024 ** 2;
           if (drive['import-from'] !== undefined) {
             if (Number(alloc[2]) !== 0) {
               throw new SimError(

@@ -145,3 +145,49 @@ describe('suspend/resume and pvesh write paths', () => {
     expect(host.run('qm', ['status', '160'], { PVE_SIM_NODE: 'pve2' }).code).toBe(2);
   });
 });
+
+describe('pvesh text output, container addresses, fixed-size disks', () => {
+  it('text tables with and without borders', () => {
+    expect(host.pvesh('get', '/version').stdout).toMatch(
+      /^┌─+┬─+┐\n│ key +│ value +│\n╞═+╪═+╡\n│ console +│ xtermjs +│\n├/,
+    );
+    const plain = host.pvesh('get', '/nodes', '--noborder', '--noheader').stdout.split('\n');
+    expect(plain[0]).toMatch(/^\S/);
+    expect(plain.filter(Boolean)).toHaveLength(2);
+  });
+
+  it('lxc interfaces and hostname -I agree with the config', () => {
+    host.pct(
+      'create',
+      '170',
+      'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+      '--rootfs',
+      'local-lvm:2',
+      '--net0',
+      'name=eth0,bridge=vmbr0,ip=10.0.0.70/24,gw=10.0.0.1',
+    );
+    host.pct('start', '170');
+    const ifaces = JSON.parse(
+      host.pvesh('get', '/nodes/pve/lxc/170/interfaces', '--output-format', 'json').stdout,
+    );
+    expect(ifaces[1]).toMatchObject({ name: 'eth0', inet: '10.0.0.70/24' });
+    expect(host.pct('exec', '170', '--', 'hostname', '-I').stdout).toBe('10.0.0.70 \n');
+  });
+
+  it('efidisk0 and tpmstate0 get their fixed sizes', () => {
+    const r = host.qm(
+      'create',
+      '171',
+      '--efidisk0',
+      'local-lvm:1,efitype=4m,pre-enrolled-keys=1',
+      '--tpmstate0',
+      'local-lvm:1,version=v2.0',
+    );
+    expect(r.stdout).toContain(
+      "efidisk0: successfully created disk 'local-lvm:vm-171-disk-0,efitype=4m,pre-enrolled-keys=1,size=4M'\n",
+    );
+    expect(r.stdout).toContain(
+      "tpmstate0: successfully created disk 'local-lvm:vm-171-disk-1,size=4M,version=v2.0'\n",
+    );
+  });
+});
