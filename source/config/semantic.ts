@@ -483,6 +483,16 @@ function edges(
     source.kind === guest.kind
   ) {
     out.push({ target: source, key: cloneKey });
+  } else if (
+    guest.kind === 'qemu' &&
+    guest.merged[cloneKey] === undefined &&
+    typeof guest.merged.template_name === 'string'
+  ) {
+    // A template named in the config is built before the VMs cloned from it.
+    const template = findGuest(guests, guest.merged.template_name);
+    if (template && template !== guest && template.kind === 'qemu') {
+      out.push({ target: template, key: 'template_name' });
+    }
   }
   return out;
 }
