@@ -82,6 +82,31 @@ describe('the TUI in a pseudo-terminal', () => {
     });
   });
 
+  it('starts a VM and deletes a guest after its ID is typed', async () => {
+    await withTui({}, async (tui) => {
+      await tui.waitFor('db-01');
+      await type(tui, '/103');
+      tui.write('\r');
+      await tui.waitFor(/103 +vm +db-01 +pve1 +stopped/);
+      tui.write('s');
+      await tui.waitFor('103 started');
+      await tui.waitFor(/103 +vm +db-01 +pve1 +running/);
+      tui.write('\x1b');
+      await tui.waitFor('ubuntu-2404-tmpl');
+      await type(tui, '/203');
+      tui.write('\r');
+      await tui.waitFor(/203 +ct +monitoring/);
+      tui.write('D');
+      await tui.waitFor('Type 203 and press Enter');
+      await type(tui, '203');
+      tui.write('\r');
+      await tui.waitFor('203 deleted');
+      expect(tui.screen()).not.toMatch(/203 +ct +monitoring/);
+      tui.write('q');
+      expect(await tui.exited()).toBe(0);
+    });
+  });
+
   it('restores the screen on SIGTERM', async () => {
     await withTui({}, async (tui) => {
       await tui.waitFor('web-01');

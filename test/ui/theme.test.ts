@@ -31,6 +31,7 @@ describe('input decoding', () => {
     expect(decodeKeys('', { downArrow: true })).toEqual(['down']);
     expect(decodeKeys('c', { ctrl: true })).toEqual(['ctrl+c']);
     expect(decodeKeys('', { escape: true, meta: true })).toEqual(['escape']);
+    expect(decodeKeys('/', { meta: true })).toEqual(['escape', '/']);
   });
 });
 

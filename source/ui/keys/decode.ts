@@ -36,8 +36,13 @@ export function decodeKeys(input: string, key: InkKey): KeyName[] {
   if (key.tab) return [key.shift ? 'shift+tab' : 'tab'];
   if (key.backspace || key.delete) return ['backspace'];
   if (key.ctrl && input) return [`ctrl+${input.toLowerCase()}`];
-  if (key.meta) return [];
   const keys: KeyName[] = [];
+  // Esc followed at once by a key reaches us as one "meta" chunk (ESC /): no Alt bindings
+  // exist, so it is the two keys the user pressed.
+  if (key.meta) {
+    if (!input) return [];
+    keys.push('escape');
+  }
   for (const ch of input) {
     if (ch === ' ') keys.push('space');
     else if (ch === '\r' || ch === '\n') keys.push('enter');
