@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the simulated cluster lives and which node this process plays. */
@@ -14,6 +15,11 @@ export function readEnv(): SimEnv {
     throw new Error(
       'PVE_SIM_DIR is not set: point it at a state dir made by `phoenix sim init DIR`',
     );
+  if (!existsSync(join(dir, 'storage.cfg'))) {
+    throw new Error(
+      `PVE_SIM_DIR=${dir} is not a simulated host: seed it with \`phoenix sim init ${dir}\``,
+    );
+  }
   const raw = process.env.PVE_SIM_LATENCY ?? 'real';
   let latency = raw === 'real' ? 1 : Number(raw);
   if (!Number.isFinite(latency) || latency < 0) latency = 1;

@@ -16,6 +16,8 @@ export interface ExecResult {
   exitcode: number;
   out: string;
   err: string;
+  /** The command could not be started at all (not found, not executable). */
+  notStarted?: string;
 }
 
 /** The directory of stub system commands: dist/sim-guest-bin next to sim.js, or the source dir. */
@@ -217,10 +219,12 @@ export function runInGuest(
   });
   if (child.error) {
     const code = (child.error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'No such file or directory' : 'Permission denied';
     return {
       exitcode: code === 'ENOENT' ? 127 : 126,
       out: '',
       err: `${argv[0]}: ${code === 'ENOENT' ? 'command not found' : child.error.message}\n`,
+      notStarted: reason,
     };
   }
   return {

@@ -194,6 +194,11 @@ export const guestExec: SubCommand = {
       throw new SimError('command or input-data (or both) required');
     agentReady(ctx, vmid);
     const result = runInGuest(ctx, vmid, rest, { stdin });
+    if (result.notStarted) {
+      throw new SimError(
+        `Agent error: Guest agent command failed, error was 'Failed to execute child process “${rest[0]}” (${result.notStarted})'`,
+      );
+    }
     const status: Record<string, unknown> = { exited: 1, exitcode: result.exitcode };
     if (result.out) status['out-data'] = result.out;
     if (result.err) status['err-data'] = result.err;
