@@ -281,8 +281,9 @@ function findPropertySchema(name: string, dir = schemasDir()): AnySchemaObject |
   return undefined;
 }
 
-function hintOption(hint: string | undefined): { hint?: string } {
-  return hint ? { hint } : {};
+/** Every finding says how to fix it; the reference lists each key with its type and an example. */
+function hintOption(hint: string | undefined): { hint: string } {
+  return { hint: hint ?? 'see "Configuration reference" in README.md for this key' };
 }
 
 /** A property schema with its `common.schema.json` reference folded in (for examples and defaults). */

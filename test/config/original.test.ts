@@ -36,6 +36,15 @@ describe("the original project's real config files", () => {
     expect(strict.valid).toBe(true);
   });
 
+  it('every finding has a position, a path and a hint', () => {
+    for (const d of result.diagnostics) {
+      expect(d.line).toBeGreaterThan(0);
+      expect(d.column).toBeGreaterThan(0);
+      expect(d.path.startsWith('$')).toBe(true);
+      expect(d.hint).toBeTruthy();
+    }
+  });
+
   it('name site-specific keys honestly, once per key and file', () => {
     const portainer = result.diagnostics.filter(
       (d) => d.message.includes('"portainer_role"') && d.file.endsWith('phoenix_lxc_configs.json'),
