@@ -2,13 +2,38 @@
 // `phoenix sim init`, and an environment whose PATH starts with the simulator's executables
 // (dist/sim-bin, built by test/global-setup.ts). Everything runs as real child processes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(repoRoot, 'dist/cli.js');
+
+/**
+ * A private copy of the built CLI and simulator: other test runs in the same checkout rebuild
+ * dist/ while these tests run, and a process must never start from a half-written bundle.
+ * Asset folders are linked so the copy finds schemas/ and features/ like the checkout does.
+ */
+function snapshotDist(root: string): string {
+  const dist = join(root, 'dist');
+  mkdirSync(dist, { recursive: true });
+  for (const entry of ['cli.js', 'phoenix.js', 'sim.js', 'sim-bin', 'sim-guest-bin']) {
+    const from = join(repoRoot, 'dist', entry);
+    if (existsSync(from)) cpSync(from, join(dist, entry), { recursive: true });
+  }
+  for (const asset of ['schemas', 'features', 'templates']) {
+    if (existsSync(join(repoRoot, asset))) symlinkSync(join(repoRoot, asset), join(root, asset));
+  }
+  return dist;
+}
 
 export interface SimCall {
   argv: string[];
@@ -17,6 +42,7 @@ export interface SimCall {
 }
 
 export interface SimHost {
+  /** $PVE_SIM_DIR */
   dir: string;
   env: NodeJS.ProcessEnv;
   /** Every host call logged so far ($PVE_SIM_DIR/calls.jsonl). */
@@ -31,10 +57,13 @@ export interface SimHost {
 export function createSimHost(
   options: { guests?: number; nodes?: number; node?: string } = {},
 ): SimHost {
-  const dir = mkdtempSync(join(tmpdir(), 'phoenix-sim-'));
+  const root = mkdtempSync(join(tmpdir(), 'phoenix-sim-'));
+  const dist = snapshotDist(root);
+  const cli = join(dist, 'cli.js');
+  const dir = join(root, 'host');
   const node = options.node ?? 'pve';
   const env: NodeJS.ProcessEnv = {
-    PATH: `${join(repoRoot, 'dist/sim-bin')}:${process.env.PATH ?? ''}`,
+    PATH: `${join(dist, 'sim-bin')}:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME,
     PVE_SIM_DIR: dir,
     PVE_SIM_LATENCY: '0',
@@ -71,6 +100,6 @@ export function createSimHost(
       });
       return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
     },
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }
