@@ -66,6 +66,25 @@ export class HostError extends Error {
   get command(): string {
     return formatArgv(this.argv);
   }
+
+  /** For --json output and the run store: everything but the (long) output streams. */
+  toJSON(): {
+    kind: HostErrorKind;
+    message: string;
+    argv: readonly string[];
+    exitCode: number | null;
+    parameters?: Record<string, string>;
+    lock?: string;
+  } {
+    return {
+      kind: this.kind,
+      message: this.message,
+      argv: this.argv,
+      exitCode: this.exitCode ?? null,
+      ...(this.parameters ? { parameters: this.parameters } : {}),
+      ...(this.lock ? { lock: this.lock } : {}),
+    };
+  }
 }
 
 export interface Classification {

@@ -65,6 +65,13 @@ describe('runHostCommand', () => {
     expect(error.message).toBe('VM is locked (backup)');
     expect(error.exitCode).toBe(255);
     expect(error.command).toBe('qm start 100');
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      kind: 'locked',
+      message: 'VM is locked (backup)',
+      argv: ['qm', 'start', '100'],
+      exitCode: 255,
+      lock: 'backup',
+    });
   });
 
   it('classifies a missing guest as not-found (exit 2)', async () => {
