@@ -63,6 +63,24 @@ export function parseSource(
 ): { source: SourceFile; diagnostics: Diagnostic[] } {
   const errors: ParseError[] = [];
   const content = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (content.trim() === '') {
+    const source: SourceFile = {
+      file,
+      text: content,
+      root: undefined,
+      lineStarts: lineStartsOf(content),
+    };
+    const diagnostic: Diagnostic = {
+      severity: 'error',
+      file,
+      line: 1,
+      column: 1,
+      path: '$',
+      message: 'the file is empty',
+      hint: 'write {} (or delete the file: a missing VM or LXC file means no guests of that kind)',
+    };
+    return { source, diagnostics: [diagnostic] };
+  }
   const root = parseTree(content, errors, { disallowComments: true, allowTrailingComma: false });
   const source: SourceFile = { file, text: content, root, lineStarts: lineStartsOf(content) };
   // One message per position: a trailing comma yields both "property name expected" and "value expected".
@@ -86,17 +104,7 @@ export function parseSource(
       hint: syntaxHints[code] ?? 'fix the JSON syntax at this position',
     };
   });
-  if (!root && diagnostics.length === 0) {
-    diagnostics.push({
-      severity: 'error',
-      file,
-      line: 1,
-      column: 1,
-      path: '$',
-      message: 'file is empty',
-      hint: 'write a JSON object: {}',
-    });
-  }
+
   return { source: diagnostics.length ? { ...source, root: undefined } : source, diagnostics };
 }
 

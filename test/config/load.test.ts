@@ -208,3 +208,26 @@ describe('template_name', () => {
     expect(errors.map((d) => d.message)).toEqual(['dependency cycle: 9000 → 1000 → 9000']);
   });
 });
+
+describe('unreadable documents', () => {
+  it('an empty file, an array, an unclosed array: one clear error each', () => {
+    const cases: [string, string, string][] = [
+      ['', '1:1', 'the file is empty'],
+      ['[1, 2]', '1:1', 'the file must hold a JSON object, not an array'],
+      [
+        '{\n  "virtual_machines": [\n',
+        '3:1',
+        'JSON syntax error: close bracket expected at the end of the file',
+      ],
+    ];
+    for (const [text, position, message] of cases) {
+      const dir = writeConfig({ 'phoenix_vm_configs.json': text });
+      const errors = loadConfig(dir, { featuresRoot: features }).diagnostics.filter(
+        (d) => d.severity === 'error',
+      );
+      expect(errors.map((d) => [`${d.line}:${d.column}`, d.message])).toEqual([
+        [position, message],
+      ]);
+    }
+  });
+});
