@@ -27,7 +27,7 @@ Usage: install.sh [--uninstall [--purge]] [--root DIR] [--prefix DIR] [--bin-dir
   --bin-dir DIR         where the phoenix link goes    (default /usr/local/bin)
   --completion-dir DIR  bash completion folder         (default /usr/share/bash-completion/completions)
 
-Environment: PHOENIX_ROOT, PHOENIX_PREFIX, PHOENIX_BIN_DIR, PHOENIX_COMPLETION_DIR do the same.
+Environment: PHOENIX_INSTALL_ROOT, PHOENIX_PREFIX, PHOENIX_BIN_DIR, PHOENIX_COMPLETION_DIR do the same.
 EOF
 }
 
@@ -40,7 +40,7 @@ die() {
 
 args="$*"
 src=$(cd "$(dirname "$0")" && pwd -P)
-root=${PHOENIX_ROOT:-}
+root=${PHOENIX_INSTALL_ROOT:-}
 prefix=${PHOENIX_PREFIX:-}
 bin_dir=${PHOENIX_BIN_DIR:-}
 completion_dir=${PHOENIX_COMPLETION_DIR:-}
