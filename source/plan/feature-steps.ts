@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GuestSpec } from '../config/types.js';
+import type { GuestSpec, Spec } from '../config/types.js';
 import { resolveFeature, type FeatureKind } from '../features/catalog.js';
 import { StepError } from '../runner/step-error.js';
 import { abortableSleep } from '../runner/runner.js';
 import { featuresDir } from '../util/paths.js';
 import { guestExec } from './guest-exec.js';
-import { publicSpec } from '../reconcile/public-spec.js';
-import type { PipelineContext, PipelineStep } from './types.js';
+import { publicSpec, stripSecrets } from '../reconcile/public-spec.js';
+import type { GuestView, PipelineContext, PipelineStep } from './types.js';
 
 /** Where features live inside a guest (the layout features/README.md defines). */
 export const GUEST_DIR = '/var/lib/phoenix';
@@ -21,9 +21,14 @@ export const GUEST_DIR = '/var/lib/phoenix';
  * and log, so a long install is never cut by the agent's exec timeout. A successful run leaves a
  * marker with the digest of script + lib + context: the next apply skips an unchanged feature.
  */
-export function featureSteps(guest: GuestSpec, id: number, root = featuresDir()): PipelineStep[] {
+export function featureSteps(
+  guest: GuestSpec,
+  id: number,
+  spec: Pick<Spec, 'lxcGlobals' | 'hypervisor'>,
+  root = featuresDir(),
+): PipelineStep[] {
   const kind: FeatureKind = guest.kind === 'qemu' ? 'vm' : 'lxc';
-  const context = JSON.stringify(publicSpec(guest), null, 2);
+  const context = JSON.stringify(featureContext(guest, spec), null, 2);
   return guest.features.map((name) => {
     const feature = resolveFeature(kind, name, root);
     if (!feature) {
@@ -42,6 +47,25 @@ export function featureSteps(guest: GuestSpec, id: number, root = featuresDir())
       ? vmFeatureStep(id, feature.name, title, marker, digest, bundle)
       : lxcFeatureStep(id, feature.name, title, marker, digest, bundle);
   });
+}
+
+/**
+ * What a feature script reads: the guest's merged config over the host-wide settings it may need
+ * (the LXC file's top-level nvidia_* keys, the host's NVIDIA driver version), without secrets.
+ */
+export function featureContext(
+  guest: GuestSpec,
+  spec: Pick<Spec, 'lxcGlobals' | 'hypervisor'>,
+): Record<string, unknown> {
+  const host: Record<string, unknown> = {};
+  const driver = spec.hypervisor?.nvidia_driver;
+  if (driver?.version) host.nvidia_driver_version = driver.version;
+  if (driver?.runfile_url) host.nvidia_runfile_url = driver.runfile_url;
+  return {
+    ...host,
+    ...(stripSecrets(spec.lxcGlobals) as Record<string, unknown>),
+    ...publicSpec(guest),
+  };
 }
 
 interface BundleFile {
@@ -151,9 +175,12 @@ function lxcFeatureStep(
     title,
     timeoutMs: 60 * 60_000,
     preview: (view) =>
-      view.featureMarkers?.[name] === digest ? [] : [['pct', 'exec', ctid, '--', 'bash', '-s']],
+      view.featureMarkers?.[name] === digest || isTemplate(view)
+        ? []
+        : [['pct', 'exec', ctid, '--', 'bash', '-s']],
     note: `the script arrives on stdin with its lib and context; skipped when ${marker} matches`,
     async run(context) {
+      if (isTemplate(await context.view())) return 'unchanged';
       if ((await readMarkers(context, 'lxc', id, [marker]))[name] === digest) return 'unchanged';
       let output: string;
       try {
@@ -192,9 +219,13 @@ function vmFeatureStep(
     key: `feature:${name}`,
     title,
     timeoutMs: 60 * 60_000,
-    preview: () => [['qm', 'guest', 'exec', String(id), '--pass-stdin', '1', '--', 'bash', '-s']],
+    preview: (view) =>
+      view.featureMarkers?.[name] === digest || isTemplate(view)
+        ? []
+        : [['qm', 'guest', 'exec', String(id), '--pass-stdin', '1', '--', 'bash', '-s']],
     note: `started detached through the guest agent, log and exit code polled every 2 s; skipped when ${marker} matches`,
     async run(context) {
+      if (isTemplate(await context.view())) return 'unchanged';
       if ((await readMarkers(context, 'qemu', id, [marker]))[name] === digest) return 'unchanged';
       const started = await guestExec(context, id, ['bash', '-s'], { input: bundle });
       if (started.exitcode !== 0) {
@@ -205,8 +236,9 @@ function vmFeatureStep(
       }
       let offset = 1;
       let log = '';
-      for (;;) {
-        await abortableSleep(2000, context.signal);
+      // Quick first looks for short scripts, then every 2 s for long installs.
+      for (let attempt = 0; ; attempt++) {
+        await abortableSleep(Math.min(2000, 150 * 2 ** attempt), context.signal);
         const status = await guestExec(
           context,
           id,
@@ -272,6 +304,9 @@ async function readMarkers(
     return parseMarkers((error as { detail?: { output?: string } }).detail?.output ?? '');
   }
 }
+
+/** A template's features were baked in before it was converted; it cannot run anything now. */
+const isTemplate = (view: GuestView): boolean => view.config?.values.template === '1';
 
 function failingStep(key: string, title: string, message: string): PipelineStep {
   return {

@@ -12,6 +12,7 @@ import { lxcPipeline } from './lxc-pipeline.js';
 import { prerequisites, provisioningOrder } from './order.js';
 import type { GuestPlan, GuestView, PipelineStep, Plan, Problem } from './types.js';
 import { vmPipeline } from './vm-pipeline.js';
+import { waitBudgets } from './timeouts.js';
 import { featureSteps, markerPaths, markerReadArgv, parseMarkers } from './feature-steps.js';
 import { parseGuestExec } from './guest-exec.js';
 import { HostError } from '../host/index.js';
@@ -149,7 +150,7 @@ async function planGuest(
 
   preflight(guest, view, node, facts, problems);
 
-  const steps = pipelineFor(guest, id, source);
+  const steps = pipelineFor(guest, id, source, spec);
   const previews = [];
   for (const step of steps) {
     try {
@@ -189,8 +190,13 @@ async function planGuest(
   return { guestPlan, steps, view, ref };
 }
 
-function pipelineFor(guest: GuestSpec, id: number, source: number | undefined): PipelineStep[] {
-  const features = featureSteps(guest, id);
+function pipelineFor(
+  guest: GuestSpec,
+  id: number,
+  source: number | undefined,
+  spec: Spec,
+): PipelineStep[] {
+  const features = featureSteps(guest, id, spec);
   if (guest.kind === 'qemu') {
     return vmPipeline(
       {
@@ -198,6 +204,7 @@ function pipelineFor(guest: GuestSpec, id: number, source: number | undefined): 
         id,
         ...(source === undefined ? {} : { sourceId: source }),
         sshKeyFile: join(tmpdir(), `phoenix-sshkeys-${id}.pub`),
+        timeouts: waitBudgets(),
       },
       features,
     );
