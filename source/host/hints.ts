@@ -43,6 +43,9 @@ export function hintFor(error: HostError, guest?: GuestRef): string | undefined 
       if (/protection mode enabled/.test(error.message)) {
         return `protection is on: ${tool} set ${id} --protection 0 (only if you really mean to delete it)`;
       }
+      if (/used in HA resources and purge parameter not set/.test(error.message)) {
+        return 'the guest is HA-managed: add --purge to remove it from HA as well';
+      }
       if (/is running - destroy failed|container is running/.test(error.message)) {
         return `stop it first: phoenix stop ${id}`;
       }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, silentFailure, type HostErrorKind } from '../../source/host/errors.js';
+import {
+  classifyFailure,
+  HostError,
+  silentFailure,
+  type HostErrorKind,
+} from '../../source/host/errors.js';
+import { hintFor } from '../../source/host/hints.js';
 
 /** stderr texts quoted from the Proxmox CLI reference, with the kind each must get. */
 const cases: Array<[HostErrorKind, string, string]> = [
@@ -195,5 +201,56 @@ describe('silentFailure (workers that exit 0 on failure)', () => {
       ),
     ).toBeUndefined();
     expect(silentFailure(['qm', 'start', '100'], '', 'anything\n')).toBeUndefined();
+  });
+});
+
+describe('hintFor', () => {
+  const ref = { id: 101, type: 'lxc' as const, node: 'pve2' };
+  const error = (kind: HostErrorKind, message: string, lock?: string): HostError =>
+    new HostError({
+      kind,
+      message,
+      argv: [],
+      stdout: '',
+      stderr: '',
+      exitCode: 255,
+      ...(lock ? { lock } : {}),
+    });
+
+  it('tells how to clear a stale lock, with the right tool and node', () => {
+    const hint = hintFor(error('locked', 'CT is locked (backup)', 'backup'), ref)!;
+    expect(hint).toContain('pct unlock 101');
+    expect(hint).toContain('/nodes/pve2/tasks');
+  });
+
+  it('covers the agent, the file lock, HA and linked clones', () => {
+    expect(hintFor(error('agent-not-configured', 'No QEMU guest agent configured'), ref)).toContain(
+      '--agent enabled=1',
+    );
+    expect(
+      hintFor(
+        error('locked', "can't lock file '/run/lock/lxc/pve-config-101.lock' - got timeout"),
+        ref,
+      ),
+    ).toContain('wait');
+    expect(
+      hintFor(
+        error(
+          'failed',
+          'unable to remove VM 101 - used in HA resources and purge parameter not set.',
+        ),
+        ref,
+      ),
+    ).toContain('--purge');
+    expect(
+      hintFor(
+        error(
+          'failed',
+          "base volume 'local-lvm:base-9000-disk-0' is still in use by linked cloned",
+        ),
+        ref,
+      ),
+    ).toContain('linked clones');
+    expect(hintFor(error('failed', 'something else'), ref)).toBeUndefined();
   });
 });
