@@ -9,7 +9,8 @@
 #   <prefix>/etc/                 your config: created from the example only when absent or empty,
 #                                 never touched otherwise
 #   <prefix>/app-<version>.<n>/   the program (bin/phoenix, dist/, features/, templates/, schemas/)
-#   <prefix>/app -> app-…         switched in one rename, so an upgrade never leaves half a program
+#   <prefix>/app -> app-…         switched in one rename, so an upgrade never leaves half a program;
+#                                 the previous folder is kept, older ones are removed
 #   <bin-dir>/phoenix -> <prefix>/app/bin/phoenix
 #   <completion-dir>/phoenix      bash completion
 # An original bash Phoenix in <prefix>/bin and <prefix>/lib is left alone.
@@ -197,9 +198,10 @@ fi
 ln -s "$app" "$prefix/.app-link.$$"
 mv -T "$prefix/.app-link.$$" "$prefix/app"
 
-# Old program folders go once the new one is in place.
+# The previous program folder stays (a Phoenix still running from it keeps its features and
+# schemas; `ln -sfn <it> <prefix>/app` rolls back); older ones go.
 for dir in "$prefix"/app-*; do
-	[ "${dir##*/}" = "$app" ] || rm -rf "$dir"
+	case ${dir##*/} in "$app" | "$previous") ;; *) rm -rf "$dir" ;; esac
 done
 
 # The config: seeded from the example only when there is none.

@@ -66,7 +66,10 @@ function layout(root: string) {
     app: join(prefix, 'app'),
     link: join(root, 'usr/local/bin/phoenix'),
     completion: join(root, 'usr/share/bash-completion/completions/phoenix'),
-    appDirs: () => readdirSync(prefix).filter((entry) => entry.startsWith('app-')),
+    appDirs: () =>
+      readdirSync(prefix)
+        .filter((entry) => entry.startsWith('app-'))
+        .sort(),
   };
 }
 
@@ -222,7 +225,8 @@ describe('release tarball, install, upgrade, uninstall', () => {
     const result = install(release1, target.root);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`kept your config in ${target.etc}`);
-    expect(target.appDirs()).toEqual([`app-${pkgVersion}.2`]);
+    expect(target.appDirs()).toEqual([`app-${pkgVersion}.1`, `app-${pkgVersion}.2`]);
+    expect(readlinkSync(target.app)).toBe(`app-${pkgVersion}.2`);
     expect(readdirSync(target.etc).map((file) => readFileSync(join(target.etc, file)))).toEqual(
       before,
     );
@@ -240,7 +244,9 @@ describe('release tarball, install, upgrade, uninstall', () => {
     expect(result.stdout).toContain(
       `Phoenix upgraded: app-${pkgVersion}.2 -> app-${upgradeVersion}.1`,
     );
-    expect(target.appDirs()).toEqual([`app-${upgradeVersion}.1`]);
+    // The previous program stays beside the new one; the one before it is gone.
+    expect(target.appDirs()).toEqual([`app-${pkgVersion}.2`, `app-${upgradeVersion}.1`].sort());
+    expect(readlinkSync(target.app)).toBe(`app-${upgradeVersion}.1`);
     expect(spawn(target.link, ['--version']).stdout.trim()).toBe(upgradeVersion);
     expect(readFileSync(vmFile, 'utf8')).toBe(edited);
     expect(readFileSync(join(target.etc, 'notes.txt'), 'utf8')).toBe('mine');
