@@ -70,14 +70,15 @@ for ((i = 0; i < count; i++)); do
       hv_created user "$name"
     fi
   fi
-  if [[ -n "$hash" ]] && ((new_user)) || [[ -n "$hash" && "$(shadow_hash "$name")" != "$hash" ]]; then
+  if [[ -n "$hash" && "$(shadow_hash "$name")" != "$hash" ]]; then
     if hv_want command "chpasswd -e (the password hash of $name, on stdin)" "setting the password of $name from its hash"; then
       hv_journal command "chpasswd -e (hash on stdin)"
       printf '%s:%s\n' "$name" "$hash" | chpasswd -e
     fi
   fi
   if [[ "$sudo_access" == true ]]; then
-    if ((new_user)) || ! getent group sudo | cut -d: -f4 | tr ',' '\n' | grep -qx -- "$name"; then
+    members="$(getent group sudo | cut -d: -f4 || true)"
+    if ((new_user)) || [[ ",$members," != *",$name,"* ]]; then
       if hv_want command "usermod -aG sudo $name" "adding $name to sudo"; then
         hv_run usermod -aG sudo "$name"
         hv_created sudo-member "$name"
@@ -97,12 +98,12 @@ for ((i = 0; i < count; i++)); do
     fi
   fi
   if [[ -n "$key" ]]; then
-    home="$(getent passwd "$name" | cut -d: -f6)"
+    home="$(getent passwd "$name" | cut -d: -f6 || true)"
     home="${home:-/home/$name}"
     keys="$home/.ssh/authorized_keys"
     if ! grep -qxF -- "$key" "$R$keys" 2>/dev/null; then
       if hv_want file "$keys" "adding the SSH key to $keys"; then
-        ids="$(getent passwd "$name" | cut -d: -f3,4)"
+        ids="$(getent passwd "$name" | cut -d: -f3,4 || true)"
         ensure_dir "$home/.ssh" 0700
         { cat "$R$keys" 2>/dev/null || true; printf '%s\n' "$key"; } | hv_write_file "$keys" 0600
         hv_run chown "$ids" "$R$home/.ssh" "$R$keys"

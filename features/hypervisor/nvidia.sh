@@ -52,9 +52,8 @@ fi
 loaded="$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n1 || true)"
 if [[ "$loaded" == "$version" ]]; then
   log "driver $version is loaded"
-  if [[ -e "$R$MARKER" && "$HV_MODE" == apply ]]; then
+  if [[ -e "$R$MARKER" ]] && hv_want note "resuming after the reboot: driver $version answers" "resumed after the reboot: the driver answers"; then
     rm -f "$R$MARKER"
-    log "resumed after the reboot: the driver answers, setup of the driver is complete"
   fi
   hv_finish
 fi

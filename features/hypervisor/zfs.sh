@@ -59,11 +59,10 @@ device_contents() {
   local dev="$1" parts sigs
   parts="$(lsblk -n -r -o NAME,FSTYPE "$dev" 2>/dev/null | awk 'NR > 1 { print $1 ($2 ? " (" $2 ")" : "") }' | paste -sd, -)"
   sigs="$(wipefs --noheadings --output TYPE "$dev" 2>/dev/null | paste -sd, -)"
-  local out=()
-  if [[ -n "$sigs" ]]; then out+=("signatures: $sigs"); fi
-  if [[ -n "$parts" ]]; then out+=("partitions: $parts"); fi
-  local IFS=';'
-  printf '%s' "${out[*]}"
+  local out=""
+  if [[ -n "$sigs" ]]; then out="signatures: $sigs"; fi
+  if [[ -n "$parts" ]]; then out="${out:+$out; }partitions: $parts"; fi
+  printf '%s' "$out"
 }
 
 consented() {
@@ -121,7 +120,7 @@ for ((p = 0; p < pools; p++)); do
 done
 
 # --- datasets and storages -----------------------------------------------------------------
-storage_line() { awk -v id="$1" '$0 ~ "^[a-z]+: " && $2 == id { print $1; exit }' "$R$STORAGE_CFG" 2>/dev/null; }
+storage_line() { awk -v id="$1" '$0 ~ "^[a-z]+: " && $2 == id { print substr($1, 1, length($1) - 1); exit }' "$R$STORAGE_CFG" 2>/dev/null; }
 storage_value() {
   awk -v id="$1" -v key="$2" '
     /^[a-z]+: / { inside = ($2 == id); next }

@@ -15,7 +15,6 @@ readonly EXIT_CONFLICT=13         # something Phoenix did not create is in the w
 HV_MODE=""
 HV_CHANGES=0
 HV_JOURNAL=""
-HV_BACKUPS=0
 
 # hv_init <step> <mode> <config.json>: strict mode, the config reader and the journal.
 hv_init() {
@@ -129,13 +128,14 @@ hv_journal() {
 # hv_backup <host path>: before a file changes, keeps its content once per run (or notes that it
 # did not exist) so `phoenix setup --undo` can put it back byte for byte.
 hv_backup() {
-  local path="$1"
+  local path="$1" n
   if [[ -z "$HV_JOURNAL" ]]; then return 0; fi
   if grep -qF -- "$(printf 'file\t%s\t' "$path")" "$HV_JOURNAL/records" 2>/dev/null; then return 0; fi
   if [[ -e "$R$path" ]]; then
-    HV_BACKUPS=$((HV_BACKUPS + 1))
-    cp -p -- "$R$path" "$HV_JOURNAL/files/$HV_BACKUPS"
-    hv_journal file "$path" "$HV_BACKUPS"
+    # Numbered by what is there already: callers often run this in a pipeline's subshell.
+    n=$(($(find "$HV_JOURNAL/files" -maxdepth 1 -type f | wc -l) + 1))
+    cp -p -- "$R$path" "$HV_JOURNAL/files/$n"
+    hv_journal file "$path" "$n"
   else
     hv_journal file "$path" -
   fi

@@ -1,0 +1,219 @@
+// A fake Proxmox VE 9 host for the `phoenix setup` tests: a temporary PHOENIX_ROOT with the files
+// a fresh install has, the host command stubs of test/setup/host-bin (then the guest stubs of
+// source/simulator/guest-bin) first on PATH. Every stub records its argv in <root>/.calls.
+import { createHash } from 'node:crypto';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HypervisorSpec } from '../../source/config/types.js';
+import type { SetupEnv } from '../../source/setup/environment.js';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const hostBin = join(repoRoot, 'test/setup/host-bin');
+export const guestBin = join(repoRoot, 'source/simulator/guest-bin');
+
+/** Calls that change the host. A second run must make none of them. */
+export const MUTATING =
+  /^(apt-get (install|remove|purge|update)|useradd|usermod|userdel|gpasswd|chpasswd|pveum (user|acl) (add|modify|delete)|pvesm (add|remove|set)|zpool (create|destroy)|zfs (create|set|destroy)|wipefs (-a|--all)|timedatectl set|ifreload|update-initramfs|chown|curl|NVIDIA-Linux)/;
+
+export const ENTERPRISE_SOURCES =
+  'Types: deb\nURIs: https://enterprise.proxmox.com/debian/pve\nSuites: trixie\nComponents: pve-enterprise\nSigned-By: /usr/share/keyrings/proxmox-archive-keyring.gpg\n';
+export const INTERFACES =
+  'auto lo\niface lo inet loopback\n\niface nic0 inet manual\n\nauto vmbr0\niface vmbr0 inet static\n\taddress 10.0.0.2/24\n\tgateway 10.0.0.1\n\tbridge-ports nic0\n\tbridge-stp off\n\tbridge-fd 0\n';
+export const STORAGE_CFG =
+  'dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\ndir: users-own\n\tpath /srv/own\n\tcontent iso\n';
+export const USER_CFG =
+  'user:root@pam:1:0:::root@example.com:::\nuser:alice@pve:1:0:::::made by hand::\nacl:1:/:alice@pve:PVEAuditor:\n';
+
+export class FakeHost {
+  readonly root = mkdtempSync(join(tmpdir(), 'phoenix-host-'));
+
+  constructor() {
+    this.write(
+      '/etc/os-release',
+      'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nNAME="Debian GNU/Linux"\nVERSION_ID="13"\nID=debian\nVERSION_CODENAME=trixie\n',
+    );
+    this.write('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
+    this.write('/etc/group', 'root:x:0:\nsudo:x:27:\n');
+    this.write('/etc/shadow', 'root:*:19000:0:99999:7:::\n');
+    this.write('/etc/apt/sources.list.d/pve-enterprise.sources', ENTERPRISE_SOURCES);
+    this.write(
+      '/etc/apt/sources.list.d/ceph.sources',
+      'Types: deb\nURIs: https://enterprise.proxmox.com/debian/ceph-squid\nSuites: trixie\nComponents: enterprise\nSigned-By: /usr/share/keyrings/proxmox-archive-keyring.gpg\n',
+    );
+    this.write(
+      '/etc/apt/sources.list.d/debian.sources',
+      'Types: deb\nURIs: http://deb.debian.org/debian/\nSuites: trixie trixie-updates\nComponents: main contrib non-free-firmware\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n',
+    );
+    this.write('/usr/share/keyrings/proxmox-archive-keyring.gpg', 'key\n');
+    this.write('/usr/share/zoneinfo/Europe/Berlin', 'TZif stub\n');
+    this.write('/usr/share/zoneinfo/UTC', 'TZif stub\n');
+    this.write('/etc/network/interfaces', INTERFACES);
+    this.write('/etc/resolv.conf', 'nameserver 10.0.0.1\n');
+    this.write('/etc/pve/storage.cfg', STORAGE_CFG);
+    this.write('/etc/pve/user.cfg', USER_CFG);
+    this.write('/proc/sys/kernel/random/boot_id', 'boot-1\n');
+    this.write(
+      '/proc/cmdline',
+      'BOOT_IMAGE=/boot/vmlinuz-6.14.8-2-pve root=/dev/mapper/pve-root ro quiet\n',
+    );
+    this.write('/var/lib/dpkg/phoenix-installed', 'curl 8.14.1-2\nchrony 4.6-1\n');
+    for (const [id, device] of [
+      ['ata-WDC_WD40EFRX_WD-1', 'sdb'],
+      ['ata-WDC_WD40EFRX_WD-2', 'sdc'],
+      ['ata-OLD_DISK_WD-3', 'sdd'],
+    ] as const) {
+      this.write(`/dev/${device}`, '');
+      mkdirSync(this.path('/dev/disk/by-id'), { recursive: true });
+      symlinkSync(`../../${device}`, this.path(`/dev/disk/by-id/${id}`));
+    }
+    // sdd holds an old filesystem.
+    this.write('/var/lib/phoenix-stub/host/disks/sdd.sigs', 'gpt\n');
+    this.write('/var/lib/phoenix-stub/host/disks/sdd.parts', 'sdd1 ext4\n');
+    this.write(
+      '/var/lib/phoenix-stub/host/lspci',
+      '00:1f.6 Ethernet controller [0200]: Intel Corporation I219-LM [8086:15b7]\n01:00.0 VGA compatible controller [0300]: NVIDIA Corporation AD102 [GeForce RTX 4090] [10de:2684] (rev a1)\n',
+    );
+  }
+
+  path(hostPath: string): string {
+    return join(this.root, hostPath);
+  }
+
+  write(hostPath: string, content: string): void {
+    mkdirSync(dirname(this.path(hostPath)), { recursive: true });
+    writeFileSync(this.path(hostPath), content);
+  }
+
+  read(hostPath: string): string {
+    return readFileSync(this.path(hostPath), 'utf8');
+  }
+
+  calls(): string[] {
+    try {
+      return readFileSync(this.path('/.calls'), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+
+  clearCalls(): void {
+    writeFileSync(this.path('/.calls'), '');
+  }
+
+  mutatingCalls(): string[] {
+    return this.calls().filter((call) => MUTATING.test(call));
+  }
+
+  processEnv(): NodeJS.ProcessEnv {
+    return {
+      PATH: `${hostBin}:${guestBin}:/usr/bin:/bin`,
+      PHOENIX_ROOT: this.root,
+      PHOENIX_RETRY_DELAY: '0',
+      PHOENIX_LOCK_POLL: '0.2',
+      LANG: 'C.UTF-8',
+    };
+  }
+
+  env(featuresDir = join(repoRoot, 'features')): SetupEnv {
+    return {
+      root: this.root,
+      featuresDir,
+      stateDir: this.path('/var/lib/phoenix_hypervisor/setup'),
+      processEnv: this.processEnv(),
+    };
+  }
+
+  /** Simulates a reboot: a new boot id; the NVIDIA module loads if a driver was installed. */
+  reboot(): void {
+    this.write('/proc/sys/kernel/random/boot_id', `boot-${Date.now()}\n`);
+    this.write('/var/lib/phoenix-stub/host/nvidia-loaded', '');
+  }
+
+  /** Every file and symlink under the root (state of the stubs and .calls aside), hashed. */
+  snapshot(
+    skip: RegExp = /^(\.calls|var\/lib\/phoenix-stub|var\/lib\/phoenix_hypervisor)/,
+  ): Record<string, string> {
+    const out: Record<string, string> = {};
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const full = join(dir, name);
+        const rel = relative(this.root, full);
+        if (skip.test(rel)) continue;
+        const info = lstatSync(full);
+        if (info.isSymbolicLink()) out[rel] = `link ${readlinkSync(full)}`;
+        else if (info.isDirectory()) walk(full);
+        else
+          out[rel] =
+            `${createHash('sha256').update(readFileSync(full)).digest('hex')} ${(info.mode & 0o777).toString(8)}`;
+      }
+    };
+    walk(this.root);
+    return out;
+  }
+
+  cleanup(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export const HASH =
+  '$6$phoenixtest1234$kJ8bzmwXBxnWm9oJ0YpTq0fQmZp3Z3v2yqT0C0TjBnQ5Yp2xQzCk3kU9d3s3O6N2qGm4mZy7m1cKx8xw9yK7m/';
+export const SSH_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJFoReWUwqimvy6rJjJeHVGmKk2N5uYmzLWDqtkAMZN admin@ws';
+
+/** Host settings that choose every step. */
+export function fullHypervisor(): HypervisorSpec {
+  return {
+    timezone: 'Europe/Berlin',
+    users: [
+      {
+        username: 'phoenix-admin',
+        password_hash: HASH,
+        sudo_access: true,
+        ssh_public_key: SSH_KEY,
+      },
+    ],
+    network: {
+      interfaces: { name: 'vmbr0', address: '10.0.0.2/24', gateway: '10.0.0.1' },
+      internal_bridge: { name: 'vmbr100', subnet: '172.16.100.0/24' },
+    },
+    zfs: {
+      pools: [
+        {
+          name: 'fast',
+          raid_level: 'mirror',
+          disks: ['/dev/disk/by-id/ata-WDC_WD40EFRX_WD-1', '/dev/disk/by-id/ata-WDC_WD40EFRX_WD-2'],
+        },
+      ],
+      datasets: [
+        {
+          name: 'vm-disks',
+          pool: 'fast',
+          properties: 'recordsize=16K',
+          proxmox_storage_type: 'zfspool',
+          proxmox_content_type: 'images,rootdir',
+        },
+        {
+          name: 'iso',
+          pool: 'fast',
+          proxmox_storage_type: 'dir',
+          proxmox_content_type: 'iso,vztmpl',
+        },
+      ],
+    },
+    nvidia_driver: { install: true, version: '580.76.05' },
+    extra: { setup: { base_packages: ['curl', 'jq', 'htop'] } },
+  };
+}
