@@ -145,23 +145,30 @@ function moveSeed000Vms(docs: CanonicalDocs, locator: Locator, reporter: Reporte
     }
   }
   for (const key of moved) {
-    if (key in target) {
+    const canonical = VM_KEY_ALIASES[key] ?? key;
+    const spellings = [
+      canonical,
+      ...Object.keys(VM_KEY_ALIASES).filter((old) => VM_KEY_ALIASES[old] === canonical),
+    ];
+    const clash = spellings.find((spelling) => spelling in target);
+    if (clash) {
       reporter.warning(
         docs.hypervisor,
         ['vm_defaults', key],
-        `"${key}" is also set in phoenix_vm_configs.json vm_defaults, which wins; this one is ignored`,
+        `"${clash}" is also set in phoenix_vm_configs.json vm_defaults, which wins; this one is ignored`,
         { atKey: true, hint: 'delete it here' },
       );
     } else {
+      const renamed = canonical !== key ? `, spelled "${canonical}"` : '';
       reporter.warning(
         docs.hypervisor,
         ['vm_defaults', key],
-        `VM defaults belong in phoenix_vm_configs.json under "vm_defaults"; read from here for now`,
+        `VM defaults belong in phoenix_vm_configs.json under "vm_defaults"${renamed}; read from here for now`,
         { atKey: true, hint: MIGRATE },
       );
-      target[key] = hostDefaults[key];
+      target[canonical] = hostDefaults[key];
       const location = locator.member(hostDefaults, key);
-      if (location) locator.setMember(target, key, location);
+      if (location) locator.setMember(target, canonical, location);
     }
     delete hostDefaults[key];
     docs.hypervisor.modified = true;
