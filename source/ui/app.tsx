@@ -9,6 +9,7 @@ import { useEngineSnapshot } from './hooks/use-engine-snapshot.js';
 import { useRun } from './hooks/use-run.js';
 import { useTerminalSize, type TerminalSize } from './hooks/use-terminal-size.js';
 import { decodeKeys } from './keys/decode.js';
+import { footerEntries } from './keys/bindings.js';
 import {
   handleKeys,
   initialState,
@@ -28,7 +29,8 @@ import { MachineTable } from './components/machine-table.js';
 import { DetailsView } from './views/details-view.js';
 import { PipelineView } from './views/pipeline-view.js';
 import { RunsView } from './views/runs-view.js';
-import { HelpView, helpLines } from './views/help-view.js';
+import { HelpView } from './views/help-view.js';
+import { helpLines } from './keys/help.js';
 
 export interface AppProps {
   engine: Engine;
@@ -234,6 +236,12 @@ function Screen({
   } else if (state.view === 'runs') {
     status = `${engine.runs().length} runs`;
   }
+
+  // The failure actions are only offered while something has failed.
+  if (state.view === 'pipeline' && !run?.state.guests.some((g) => g.failure))
+    keysOverride = footerEntries('pipeline', readonly).filter(
+      (e) => !['retry', 'resume-later', 'keep', 'destroy'].includes(e.command ?? ''),
+    );
 
   let body;
   if (state.modal) body = <Dialog modal={state.modal} width={width} height={bodyHeight} />;

@@ -107,6 +107,24 @@ describe('the TUI in a pseudo-terminal', () => {
     });
   });
 
+  it('lays the frame out again when the terminal is resized', async () => {
+    await withTui({ cols: 100, rows: 30 }, async (tui) => {
+      await tui.waitFor('backup-test');
+      tui.resize(80, 12);
+      // The table ends right above the status line only in the small layout.
+      const small = await tui.waitFor(/debian-12-ct.*\n1\/12/);
+      const lines = small.split('\n');
+      expect(lines).toHaveLength(12);
+      expect(lines[11]?.trim()).toBe('');
+      expect(lines[10]).toMatch(/j\/k move/);
+      expect(small).not.toContain('backup-test'); // windowed to the rows that fit
+      tui.resize(100, 30);
+      await tui.waitFor('backup-test');
+      tui.write('q');
+      expect(await tui.exited()).toBe(0);
+    });
+  });
+
   it('restores the screen on SIGTERM', async () => {
     await withTui({}, async (tui) => {
       await tui.waitFor('web-01');

@@ -400,6 +400,7 @@ export function keyLabel(key: KeyName, ascii: boolean): string {
 }
 
 export interface FooterEntry {
+  command?: Command;
   key: string;
   label: string;
   /** Lower stays longer when the line is narrow. */
@@ -418,6 +419,7 @@ export function footerEntries(scope: Scope, readonly: boolean): FooterEntry[] {
     if (seen.has(b.command)) continue;
     seen.add(b.command);
     entries.push({
+      command: b.command,
       key: b.command === 'move-down' ? 'j/k' : keyLabel(b.keys[0]!, true),
       label: b.footer,
       rank: b.rank ?? 50,

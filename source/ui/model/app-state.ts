@@ -16,6 +16,7 @@ import { matchesFilter, parseFilter } from './filter.js';
 import { fuzzyFilter } from './fuzzy.js';
 import { commandFor, type Command, type KeyName, type Scope } from '../keys/bindings.js';
 import { typedChar } from '../keys/decode.js';
+import { helpLines } from '../keys/help.js';
 
 export type ViewName = 'machines' | 'templates' | 'details' | 'pipeline' | 'runs' | 'help';
 
@@ -329,8 +330,9 @@ export function runCommand(state: UiState, command: Command, ctx: KeyContext): S
         return none({ ...state, detailsScroll: Math.max(0, next) });
       }
       case 'help': {
-        const next = delta === 'top' ? 0 : delta === 'bottom' ? 10_000 : state.helpScroll + delta;
-        return none({ ...state, helpScroll: Math.max(0, next) });
+        const last = Math.max(0, helpLines(ctx.readonly, false).length - ctx.pageSize - 1);
+        const next = delta === 'top' ? 0 : delta === 'bottom' ? last : state.helpScroll + delta;
+        return none({ ...state, helpScroll: Math.max(0, Math.min(last, next)) });
       }
     }
   };

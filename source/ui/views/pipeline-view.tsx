@@ -177,7 +177,7 @@ export function PipelineView({
   width: number;
   height: number;
 }) {
-  const { theme, now } = useApp();
+  const { theme } = useApp();
   if (!run)
     return (
       <Text color={theme.tone('muted')}>No run selected: open one from the runs view (Tab).</Text>
@@ -190,7 +190,7 @@ export function PipelineView({
   const bodyHeight = Math.max(1, height - 1);
   // Every guest gets one line; the selected one shows its steps when there is room.
   const expanded = sel && guests.length + sel.steps.length <= bodyHeight;
-  const elapsed = (state.finishedAt ?? now()) - state.startedAt;
+  const elapsed = (state.finishedAt ?? 0) - state.startedAt;
   const statusTone =
     state.status === 'succeeded'
       ? 'ok'
@@ -207,7 +207,12 @@ export function PipelineView({
       <Text wrap="truncate">
         <Text bold>{`${state.id}  ${state.title}  `}</Text>
         <Text color={theme.tone(statusTone)}>{statusText}</Text>
-        {`  ${formatDuration(elapsed)}`}
+        {'  '}
+        {state.finishedAt === undefined ? (
+          <Elapsed since={state.startedAt} />
+        ) : (
+          formatDuration(elapsed)
+        )}
       </Text>
       <Box flexDirection="row" height={bodyHeight}>
         <Box flexDirection="column" width={leftWidth} overflow="hidden">
