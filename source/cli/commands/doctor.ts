@@ -282,8 +282,8 @@ export function checkTerminal(
       id: 'size',
       title: 'Size',
       status: small ? 'warning' : 'ok',
-      detail: `${terminal.columns}×${terminal.rows}`,
-      ...(small ? { fix: 'make the window at least 80×24 for the TUI' } : {}),
+      detail: `${terminal.columns}x${terminal.rows}`,
+      ...(small ? { fix: 'make the window at least 80x24 for the TUI' } : {}),
     });
   }
   return checks;
