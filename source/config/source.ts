@@ -227,11 +227,3 @@ export function renameKey(
   locator.deleteMember(object, from);
   if (location) locator.setMember(object, to, location);
 }
-
-/** Inserts `key` first in `object` (ID keys read best at the top). */
-export function putFirst(object: Record<string, unknown>, key: string, value: unknown): void {
-  const entries = Object.entries(object).filter(([k]) => k !== key);
-  for (const k of Object.keys(object)) delete object[k];
-  object[key] = value;
-  for (const [k, v] of entries) object[k] = v;
-}
