@@ -135,3 +135,26 @@ export function guestRoot(env: SimEnv, vmid: number): string {
 
 /** Simulated host facts per node. */
 export const nodeFacts = { cpus: 16, memory: 68719476736, rootfsTotal: 100861726720 };
+
+/** Remembers when a guest was created: /cluster/resources knows no stats for ~10 s after. */
+export function markCreated(env: SimEnv, vmid: number): void {
+  writeAtomic(paths.sim(env.dir, 'created', String(vmid)), String(Date.now()));
+}
+
+/** Guests created less than `windowMs` ago, from one directory listing. */
+export function recentlyCreated(env: SimEnv, windowMs: number): Set<number> {
+  const out = new Set<number>();
+  if (windowMs <= 0) return out;
+  let names: string[] = [];
+  try {
+    names = readdirSync(paths.sim(env.dir, 'created'));
+  } catch {
+    return out;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    const at = Number(readText(paths.sim(env.dir, 'created', name)));
+    if (now - at < windowMs) out.add(Number(name));
+  }
+  return out;
+}

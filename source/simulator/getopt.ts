@@ -28,7 +28,7 @@ export interface ParsedArgs {
 
 export function usageLine(spec: CommandSpec, hasOptions = true): string {
   const pos = (spec.positional ?? []).map((p) => `<${p}>`);
-  if (spec.rest) pos.push(`[<${spec.rest}>] ...`);
+  if (spec.rest) pos.push(`[<${spec.rest}>]`);
   return [spec.name, ...pos].join(' ') + (hasOptions ? ' [OPTIONS]' : '');
 }
 

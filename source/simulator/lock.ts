@@ -16,20 +16,33 @@ export function realLockPath(kind: GuestKind, vmid: number): string {
     : `/run/lock/lxc/pve-config-${vmid}.lock`;
 }
 
-function ownerAlive(file: string): boolean {
-  let pid = 0;
+function readLock(file: string): string | undefined {
   try {
-    pid = Number(readFileSync(file, 'utf8').split(' ')[0]);
+    return readFileSync(file, 'utf8');
   } catch {
-    return true; // being written right now
+    return undefined;
   }
-  if (!pid) return true;
+}
+
+function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * True when the lock file belongs to a process that is gone. The content (pid + time) is read
+ * again after the liveness check: if the owner released the lock and another process took it
+ * meanwhile, the content differs and the new lock is left alone.
+ */
+function isStale(file: string): boolean {
+  const before = readLock(file);
+  const pid = Number(before?.split(' ')[0]);
+  if (!before || !pid || processAlive(pid)) return false;
+  return readLock(file) === before;
 }
 
 /** Default lock wait in seconds (Proxmox: 10 s); PVE_SIM_LOCK_TIMEOUT overrides. */
@@ -69,7 +82,7 @@ export function withGuestLock<T>(
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (!ownerAlive(file)) {
+      if (isStale(file)) {
         try {
           unlinkSync(file);
         } catch {

@@ -14,6 +14,7 @@ import {
   listGuests,
   listNodes,
   loadConfig,
+  markCreated,
   removeConfig,
   saveConfig,
   setRuntime,
@@ -288,6 +289,7 @@ const create: SubCommand = {
       mutate(ctx, vmid, () =>
         saveConfig(ctx.env, ref, { main: { props, lxc: [] }, snapshots: {} }),
       );
+      markCreated(ctx.env, vmid);
       if (params.start === '1')
         setRuntime(ctx.env, vmid, { status: 'running', pid: 2000 + vmid, startedAt: Date.now() });
     });
@@ -822,6 +824,7 @@ const clone: SubCommand = {
         mutate(ctx, newid, () =>
           saveConfig(ctx.env, ref, { main: { props, lxc: [...src.main.lxc] }, snapshots: {} }),
         );
+        markCreated(ctx.env, newid);
       } catch (error) {
         removeConfig(ctx.env, ref);
         for (const v of allocated) freeVolume(ctx.env, v);

@@ -11,6 +11,7 @@ import {
   listNodes,
   loadConfig,
   nodeFacts,
+  recentlyCreated,
   runningIds,
   type GuestRef,
 } from './cluster.js';
@@ -298,7 +299,14 @@ const routes: Route[] = [
         const guests = listGuests(ctx.env).sort((a, b) =>
           String(a.vmid) < String(b.vmid) ? -1 : 1,
         );
+        // pvestatd reports a new guest's stats only ~10 s after its creation
+        const fresh = recentlyCreated(ctx.env, 10_000 * ctx.env.latency);
         for (const ref of guests) {
+          if (fresh.has(ref.vmid)) {
+            const { kind: type, vmid, node } = ref;
+            out.push({ id: `${type}/${vmid}`, node, status: 'unknown', type, vmid });
+            continue;
+          }
           const entry = guestEntry(ctx, ref, running, true);
           if (entry) out.push(entry);
         }

@@ -14,6 +14,7 @@ import {
   listGuests,
   listNodes,
   loadConfig,
+  markCreated,
   removeConfig,
   runningIds,
   saveConfig,
@@ -343,6 +344,7 @@ const create: SubCommand = {
       mutate(ctx, vmid, () =>
         saveConfig(ctx.env, ref, { main: { props, lxc: [] }, snapshots: {} }),
       );
+      markCreated(ctx.env, vmid);
       if (params.start === '1') {
         ctx.out('Execute autostart\n');
         startVm(ctx, vmid, false);
@@ -985,6 +987,7 @@ const clone: SubCommand = {
       mutate(ctx, newid, () =>
         saveConfig(ctx.env, ref, { main: { props, lxc: [] }, snapshots: {} }),
       );
+      markCreated(ctx.env, newid);
     });
   },
 };
@@ -1172,7 +1175,13 @@ export function snapshotCommands(kind: 'qemu' | 'lxc'): Record<string, SubComman
               );
             if (getRuntime(ctx.env, vmid)) setRuntime(ctx.env, vmid, undefined);
             if (snap.props.vmstate) startAfter = true;
-            ctx.delay('rollback');
+            conf.main.props.lock = 'rollback';
+            saveConfig(ctx.env, refOf(ctx, vmid), conf);
+          });
+          ctx.delay('rollback');
+          lockIt(ctx, vmid, () => {
+            const conf = load(ctx, vmid);
+            const snap = conf.snapshots[name]!;
             const props = { ...snap.props };
             delete props.snaptime;
             delete props.vmstate;

@@ -89,6 +89,13 @@ describe('operation locks (§18)', () => {
         host.start('qm', ['snapshot', '121', 'one'], { PVE_SIM_LATENCY: '0.5' }),
       ),
     ).toContain('snapshot');
+    expect(
+      await lockSeen(
+        'qemu-server',
+        121,
+        host.start('qm', ['rollback', '121', 'one'], { PVE_SIM_LATENCY: '0.3' }),
+      ),
+    ).toContain('rollback');
     expect(readConf(host, 'qemu-server', 121)).not.toMatch(/^lock:/m);
   });
 

@@ -96,6 +96,30 @@ describe('pvesh', () => {
     expect(config.agent).toBe('1');
   });
 
+  it('§2 a guest is "unknown" in /cluster/resources until pvestatd reported (~10 s × latency)', () => {
+    host.qm('create', '140', '--memory', '512');
+    const res = host.run(
+      'pvesh',
+      ['get', '/cluster/resources', '--type', 'vm', '--output-format', 'json'],
+      { PVE_SIM_LATENCY: '0.5' },
+    );
+    expect(JSON.parse(res.stdout).find((g: { vmid: number }) => g.vmid === 140)).toEqual({
+      id: 'qemu/140',
+      node: 'pve',
+      status: 'unknown',
+      type: 'qemu',
+      vmid: 140,
+    });
+    const now = JSON.parse(
+      host.pvesh('get', '/cluster/resources', '--type', 'vm', '--output-format', 'json').stdout,
+    );
+    expect(now.find((g: { vmid: number }) => g.vmid === 140)).toMatchObject({
+      status: 'stopped',
+      name: 'VM 140',
+    });
+    host.qm('destroy', '140');
+  });
+
   it('nextid, nodes, network, version, errors', () => {
     expect(host.pvesh('get', '/cluster/nextid').stdout).toBe('100\n');
     expect(host.pvesh('get', '/cluster/nextid', '--vmid', '120').stderr).toContain(
