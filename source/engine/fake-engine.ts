@@ -22,6 +22,7 @@ import type {
   RunState,
   RunStatus,
   RunSummary,
+  SetupItem,
   SnapshotInfo,
   StepFailure,
 } from './types.js';
@@ -415,6 +416,52 @@ export class FakeEngine implements Engine {
     this.current = { ...this.current, activeRunIds: this.activeRuns() };
     this.emit();
     return run;
+  }
+
+  async setupStatus(): Promise<readonly SetupItem[]> {
+    return [
+      { id: 'storage:local-lvm', area: 'storage', title: 'LVM-thin pool local-lvm', state: 'done' },
+      {
+        id: 'storage:fastdata',
+        area: 'storage',
+        title: 'ZFS pool fastdata (mirror)',
+        state: 'missing',
+        detail: 'disks /dev/nvme0n1 /dev/nvme1n1 are unused',
+      },
+      { id: 'network:vmbr0', area: 'network', title: 'Bridge vmbr0 on eno1', state: 'done' },
+      {
+        id: 'network:vmbr1',
+        area: 'network',
+        title: 'Bridge vmbr1 (VLAN aware)',
+        state: 'drifted',
+        detail: 'bridge-vlan-aware is off on the host',
+      },
+      {
+        id: 'users:phoenix',
+        area: 'users',
+        title: 'User phoenix@pam with an SSH key',
+        state: 'done',
+      },
+      {
+        id: 'drivers:nvidia',
+        area: 'drivers',
+        title: 'NVIDIA driver 550 for passthrough',
+        state: 'unknown',
+        detail: 'nvidia-smi not found',
+      },
+      {
+        id: 'images:ubuntu-2404',
+        area: 'images',
+        title: 'Cloud image ubuntu-24.04',
+        state: 'done',
+      },
+      {
+        id: 'images:debian-12',
+        area: 'images',
+        title: 'LXC template debian-12-standard',
+        state: 'missing',
+      },
+    ];
   }
 
   runs(): readonly RunSummary[] {

@@ -258,6 +258,21 @@ export interface RunHandle {
   abort(): void;
 }
 
+// ---- host setup ------------------------------------------------------------------------------
+
+export type SetupItemState = 'done' | 'missing' | 'drifted' | 'unknown';
+
+/** One thing the host config (hypervisor setup) asks for, and whether the host has it. */
+export interface SetupItem {
+  id: string;
+  /** e.g. 'storage', 'network', 'users', 'drivers', 'images' */
+  area: string;
+  title: string;
+  state: SetupItemState;
+  /** What differs or why it is unknown. */
+  detail?: string;
+}
+
 /** Phoenix's core, as the UI sees it. No method throws for a host failure: they report it. */
 export interface Engine {
   /** The current state; the same object until something changes. */
@@ -276,6 +291,8 @@ export interface Engine {
   ): Promise<ActionOutcome>;
   /** Creates or converges the guests from the config; progress comes as run events. */
   apply(ids: readonly GuestId[]): RunHandle;
+  /** The host setup the config asks for, item by item (applied by `phoenix setup`). */
+  setupStatus(): Promise<readonly SetupItem[]>;
   /** Past and active runs, newest first. */
   runs(): readonly RunSummary[];
   run(id: string): RunHandle | undefined;

@@ -30,6 +30,8 @@ import { DetailsView } from './views/details-view.js';
 import { PipelineView } from './views/pipeline-view.js';
 import { RunsView } from './views/runs-view.js';
 import { HelpView } from './views/help-view.js';
+import { SetupView } from './views/setup-view.js';
+import { useSetup } from './hooks/use-setup.js';
 import { helpLines } from './keys/help.js';
 
 export interface AppProps {
@@ -126,6 +128,7 @@ function Screen({
       runGuests: (runId) => engine.run(runId)?.state().guests ?? [],
       check: (verb, ids) => engine.check(verb, ids),
       pageSize: Math.max(1, bodyHeight - 1),
+      setupLines: setupRef.current,
     }),
     [engine, readonly, bodyHeight],
   );
@@ -199,6 +202,10 @@ function Screen({
     return () => clearInterval(timer);
   }, [engine, tableShown, refreshIntervalMs]);
 
+  const setup = useSetup(state.view === 'setup');
+  const setupRef = useRef(0);
+  setupRef.current = Math.max(0, (setup.items?.length ?? 0) - (bodyHeight - 1));
+
   const runHandle = state.view === 'pipeline' && state.runId ? engine.run(state.runId) : undefined;
   const run = useRun(runHandle);
 
@@ -233,6 +240,13 @@ function Screen({
     const total = helpLines(readonly, theme.ascii).length;
     const first = Math.min(state.helpScroll, Math.max(0, total - bodyHeight));
     status = `help: lines ${first + 1}-${Math.min(total, first + bodyHeight)} of ${total}`;
+  } else if (state.view === 'setup') {
+    const open = setup.items?.filter((i) => i.state !== 'done').length ?? 0;
+    status = setup.items
+      ? open === 0
+        ? 'The host has everything the config asks for.'
+        : `${open} of ${setup.items.length} items need work: apply them with 'phoenix setup'`
+      : '';
   } else if (state.view === 'runs') {
     status = `${engine.runs().length} runs`;
   }
@@ -261,6 +275,16 @@ function Screen({
   else if (state.view === 'runs')
     body = (
       <RunsView runs={engine.runs()} selected={state.runIndex} width={width} height={bodyHeight} />
+    );
+  else if (state.view === 'setup')
+    body = (
+      <SetupView
+        items={setup.items}
+        error={setup.error}
+        scroll={state.setupScroll}
+        width={width}
+        height={bodyHeight}
+      />
     );
   else if (state.view === 'help')
     body = <HelpView scroll={state.helpScroll} width={width} height={bodyHeight} />;

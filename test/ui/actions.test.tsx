@@ -172,3 +172,19 @@ describe('help, palette, read-only, ascii', () => {
     expect(app.frame()).toMatch(/^[\x00-\x7f]*$/);
   });
 });
+
+describe('setup view', () => {
+  it('lists what the host config asks for and what is missing', async () => {
+    const app = renderApp();
+    await app.waitFor('web-01');
+    await app.press(':');
+    await app.press('setup');
+    await app.press(ENTER);
+    const screen = await app.waitFor('ZFS pool fastdata');
+    expect(screen).toMatch(/storage\s+ZFS pool fastdata \(mirror\)\s+missing\s+disks/);
+    expect(screen).toMatch(/network\s+Bridge vmbr1 \(VLAN aware\)\s+drifted/);
+    expect(screen).toContain("4 of 8 items need work: apply them with 'phoenix setup'");
+    await app.press('\t');
+    await app.waitFor('Phoenix machines');
+  });
+});

@@ -22,7 +22,7 @@ export type KeyName =
   | (string & {});
 
 /** Where a binding applies; 'global' bindings apply everywhere below the view's own. */
-export type Scope = 'table' | 'details' | 'pipeline' | 'runs' | 'help' | 'global';
+export type Scope = 'table' | 'details' | 'pipeline' | 'runs' | 'setup' | 'help' | 'global';
 
 export type Command =
   | 'move-down'
@@ -80,7 +80,7 @@ export const bindings: readonly Binding[] = [
     command: 'move-down',
     rank: 1,
     keys: ['j', 'down'],
-    scopes: ['table', 'runs', 'pipeline', 'details', 'help'],
+    scopes: ['table', 'runs', 'pipeline', 'details', 'help', 'setup'],
     group: 'Move',
     help: 'next row',
     footer: 'move',
@@ -88,35 +88,35 @@ export const bindings: readonly Binding[] = [
   {
     command: 'move-up',
     keys: ['k', 'up'],
-    scopes: ['table', 'runs', 'pipeline', 'details', 'help'],
+    scopes: ['table', 'runs', 'pipeline', 'details', 'help', 'setup'],
     group: 'Move',
     help: 'previous row',
   },
   {
     command: 'move-top',
     keys: ['g', 'home'],
-    scopes: ['table', 'runs', 'details', 'help'],
+    scopes: ['table', 'runs', 'details', 'help', 'setup'],
     group: 'Move',
     help: 'first row',
   },
   {
     command: 'move-bottom',
     keys: ['G', 'end'],
-    scopes: ['table', 'runs', 'details', 'help'],
+    scopes: ['table', 'runs', 'details', 'help', 'setup'],
     group: 'Move',
     help: 'last row',
   },
   {
     command: 'page-down',
     keys: ['pagedown', 'ctrl+d'],
-    scopes: ['table', 'runs', 'details', 'help'],
+    scopes: ['table', 'runs', 'details', 'help', 'setup'],
     group: 'Move',
     help: 'one page down',
   },
   {
     command: 'page-up',
     keys: ['pageup', 'ctrl+u'],
-    scopes: ['table', 'runs', 'details', 'help'],
+    scopes: ['table', 'runs', 'details', 'help', 'setup'],
     group: 'Move',
     help: 'one page up',
   },
@@ -304,7 +304,7 @@ export const bindings: readonly Binding[] = [
     command: 'back',
     rank: 1,
     keys: ['escape'],
-    scopes: ['details', 'pipeline', 'runs', 'help'],
+    scopes: ['details', 'pipeline', 'runs', 'help', 'setup'],
     group: 'Views',
     help: 'back',
     footer: 'back',
@@ -315,7 +315,7 @@ export const bindings: readonly Binding[] = [
     keys: ['tab'],
     scopes: ['global'],
     group: 'Views',
-    help: 'next view: machines, templates, runs',
+    help: 'next view: machines, templates, runs, setup',
     footer: 'view',
   },
   {
@@ -330,7 +330,7 @@ export const bindings: readonly Binding[] = [
   {
     command: 'refresh',
     keys: ['r'],
-    scopes: ['table', 'details', 'runs'],
+    scopes: ['table', 'details', 'runs', 'setup'],
     group: 'App',
     help: 'refresh now',
   },

@@ -18,7 +18,8 @@ import { commandFor, type Command, type KeyName, type Scope } from '../keys/bind
 import { typedChar } from '../keys/decode.js';
 import { helpLines } from '../keys/help.js';
 
-export type ViewName = 'machines' | 'templates' | 'details' | 'pipeline' | 'runs' | 'help';
+export type ViewName =
+  'machines' | 'templates' | 'details' | 'pipeline' | 'runs' | 'setup' | 'help';
 
 /** Something the app must do outside the state: talk to the engine or exit. */
 export type Effect =
@@ -68,6 +69,7 @@ export interface UiState {
   runId?: string;
   runIndex: number;
   pipelineGuest: number;
+  setupScroll: number;
   helpScroll: number;
 }
 
@@ -82,6 +84,7 @@ export const initialState: UiState = {
   detailsScroll: 0,
   runIndex: 0,
   pipelineGuest: 0,
+  setupScroll: 0,
   helpScroll: 0,
 };
 
@@ -95,6 +98,8 @@ export interface KeyContext {
   check(verb: ActionVerb, ids: readonly GuestId[]): ActionCheck[];
   /** Rows a page holds in the current view. */
   pageSize: number;
+  /** How far the setup list can scroll. */
+  setupLines?: number;
 }
 
 // ---- derived data --------------------------------------------------------------------------
@@ -152,6 +157,7 @@ export function paletteItems(readonly: boolean): PaletteItem[] {
     { label: 'machines', view: 'machines' },
     { label: 'templates', view: 'templates' },
     { label: 'runs', view: 'runs' },
+    { label: 'setup (host)', view: 'setup' },
     { label: 'help', view: 'help' },
     { label: 'refresh', command: 'refresh' },
     { label: 'quit', command: 'quit' },
@@ -329,6 +335,10 @@ export function runCommand(state: UiState, command: Command, ctx: KeyContext): S
           delta === 'top' ? 0 : delta === 'bottom' ? 10_000 : state.detailsScroll + delta;
         return none({ ...state, detailsScroll: Math.max(0, next) });
       }
+      case 'setup': {
+        const next = delta === 'top' ? 0 : delta === 'bottom' ? 10_000 : state.setupScroll + delta;
+        return none({ ...state, setupScroll: Math.max(0, Math.min(ctx.setupLines ?? 0, next)) });
+      }
       case 'help': {
         const last = Math.max(0, helpLines(ctx.readonly, false).length - ctx.pageSize - 1);
         const next = delta === 'top' ? 0 : delta === 'bottom' ? last : state.helpScroll + delta;
@@ -439,7 +449,7 @@ export function runCommand(state: UiState, command: Command, ctx: KeyContext): S
         },
       });
     case 'next-view': {
-      const order: ViewName[] = ['machines', 'templates', 'runs'];
+      const order: ViewName[] = ['machines', 'templates', 'runs', 'setup'];
       const at = order.indexOf(state.view);
       const view = order[(at + 1) % order.length]!;
       return none({ ...state, view, history: [], modal: undefined });
