@@ -1,9 +1,22 @@
 import { Box } from 'ink';
+import { useEffect, useState } from 'react';
 import { Line, type Segment } from './line.js';
 import type { EngineSnapshot, SpecState } from '../../engine/types.js';
 import { useApp } from '../contexts/app-context.js';
 
 const order: SpecState[] = ['in-sync', 'drifted', 'missing', 'unmanaged', 'template'];
+
+/** The refresh age is redrawn this often even when nothing else changes. */
+const AGE_TICK_MS = 5000;
+
+/** Re-renders the caller every `ms`. */
+function useClock(ms: number): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((t) => t + 1), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+}
 
 export function formatAge(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -22,6 +35,7 @@ export function Header({
   title: string;
 }) {
   const { theme, now, readonly } = useApp();
+  useClock(AGE_TICK_MS);
   const { host, machines } = snapshot;
   const running = machines.filter((m) => m.status === 'running').length;
   const sep = ` ${theme.glyphs.separator} `;

@@ -1,7 +1,7 @@
 // The VM / container / template table: own component from <Box width> + <Text wrap="truncate">,
 // windowed (only the visible rows are rendered), rows memoised so a refresh redraws only changes.
 import { Box, Text } from 'ink';
-import { memo, useRef } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import type { GuestId, MachineRow } from '../../engine/types.js';
 import {
   columnWidths,
@@ -78,7 +78,8 @@ export function MachineTable({
   const bodyHeight = Math.max(1, height - 1);
   const start = windowStart(startRef.current, Math.max(0, selectedIndex), bodyHeight, rows.length);
   startRef.current = start;
-  const widths = columnWidths(width - 2);
+  // One object per width, so memoised rows skip re-rendering when only other rows change.
+  const widths = useMemo(() => columnWidths(width - 2), [width]);
   const arrow = sort.descending ? (theme.ascii ? 'v' : '▼') : theme.ascii ? '^' : '▲';
   const header = columns
     .map((c) => {
