@@ -4,6 +4,9 @@ import { ParamError, UsageError } from './errors.js';
 import { checkParam, parseBoolean, type Errors } from './schema/validate.js';
 import { endpoint, expandProperties, type PropSchema } from './schema/schema.js';
 
+/** Joins the repeated values of an array parameter. */
+export const ARRAY_SEPARATOR = '\u0000';
+
 export interface CommandSpec {
   /** Usage prefix, e.g. `qm set`. */
   name: string;
@@ -119,7 +122,8 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
       const list = lists.get(name) ?? [];
       list.push(value);
       lists.set(name, list);
-      params[name] = list.join(',');
+      // array parameters keep their items apart (a command line may contain commas)
+      params[name] = list.join(schema.type === 'array' ? ARRAY_SEPARATOR : ',');
     } else params[name] = value;
   }
   if (positional.length < positionalNames.length)

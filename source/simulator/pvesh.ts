@@ -15,7 +15,7 @@ import {
   runningIds,
   type GuestRef,
 } from './cluster.js';
-import { parseArgs, type CommandSpec } from './getopt.js';
+import { ARRAY_SEPARATOR, parseArgs, type CommandSpec } from './getopt.js';
 import { endpoint, expandProperties, hasEndpoint, type PropSchema } from './schema/schema.js';
 import { bootDisk, driveSizeBytes, memoryMiB } from './qemu-devices.js';
 import { listVolumes, readStorageCfg, storageCapacity, storageUsed } from './storage.js';
@@ -272,12 +272,74 @@ function delegated(kind: 'qemu' | 'lxc'): Route[] {
         ),
     },
   ];
+  routes.push(
+    {
+      method: 'POST',
+      template: `${base}/template`,
+      handler: (ctx, v, p) =>
+        run(ctx, v.node!, ['template', v.vmid!, ...asArgs(p)], `${prefix}template`, v.vmid),
+    },
+    {
+      method: 'PUT',
+      template: `${base}/resize`,
+      handler: (ctx, v, p) =>
+        run(
+          ctx,
+          v.node!,
+          ['resize', v.vmid!, p.disk ?? '', p.size ?? '', ...asArgs(p, ['disk', 'size'])],
+          'resize',
+          v.vmid,
+        ),
+    },
+  );
   if (kind === 'qemu') {
     routes.push({
       method: 'POST',
       template: `${base}/config`,
       handler: (ctx, v, p) => run(ctx, v.node!, ['set', v.vmid!, ...asArgs(p)], 'qmconfig', v.vmid),
     });
+    // the guest agent through the API: {"result": ...}
+    const captured = (ctx: Ctx, node: string, args: string[]): string => {
+      requireNode(ctx, node);
+      let stdout = '';
+      const sub: Ctx = {
+        ...ctx,
+        env: { ...ctx.env, node },
+        tool: 'qm',
+        args,
+        out: (t) => (stdout += t),
+      };
+      const code = qmMain(sub);
+      if (code !== 0) throw new SimError('', code);
+      return stdout;
+    };
+    const parse = (text: string): unknown =>
+      text.trim() ? JSON.parse(text.replace(/" : /g, '": ')) : {};
+    routes.push(
+      {
+        method: 'POST',
+        template: `${base}/agent/exec`,
+        handler(ctx, v, p) {
+          const argv = (p.command ?? '').split(ARRAY_SEPARATOR).filter(Boolean);
+          return parse(
+            captured(ctx, v.node!, ['guest', 'exec', v.vmid!, '--synchronous', '0', '--', ...argv]),
+          );
+        },
+      },
+      {
+        method: 'GET',
+        template: `${base}/agent/exec-status`,
+        handler: (ctx, v, p) =>
+          parse(captured(ctx, v.node!, ['guest', 'exec-status', v.vmid!, p.pid ?? ''])),
+      },
+      ...(['GET', 'POST'] as const).map((method): Route => ({
+        method,
+        template: `${base}/agent/{command}`,
+        handler: (ctx, v) => ({
+          result: parse(captured(ctx, v.node!, ['agent', v.vmid!, v.command!])),
+        }),
+      })),
+    );
   }
   return routes;
 }
@@ -357,6 +419,64 @@ const routes: Route[] = [
     method: 'GET',
     template: '/nodes',
     handler: (ctx) => listNodes(ctx.env).map((n) => nodeEntry(ctx, n)),
+  },
+  {
+    method: 'GET',
+    template: '/cluster/status',
+    handler(ctx) {
+      const nodes = listNodes(ctx.env);
+      const entries: Json[] = nodes.map((name, i) => ({
+        id: `node/${name}`,
+        ip: `192.168.1.${10 + i}`,
+        level: '',
+        local: name === ctx.env.node ? 1 : 0,
+        name,
+        nodeid: nodes.length > 1 ? i + 1 : 0,
+        online: 1,
+        type: 'node',
+      }));
+      if (nodes.length > 1) {
+        entries.unshift({
+          id: 'cluster',
+          name: 'phoenix-lab',
+          nodes: nodes.length,
+          quorate: 1,
+          type: 'cluster',
+          version: nodes.length + 2,
+        });
+      }
+      return entries;
+    },
+  },
+  {
+    method: 'GET',
+    template: '/nodes/{node}/status',
+    handler(ctx, vars) {
+      requireNode(ctx, vars.node!);
+      const used = Math.floor(nodeFacts.memory * 0.25);
+      return {
+        cpu: 0.03,
+        cpuinfo: {
+          cores: nodeFacts.cpus / 2,
+          cpus: nodeFacts.cpus,
+          model: 'AMD EPYC 7302P 16-Core Processor',
+          sockets: 1,
+          mhz: '3000.000',
+        },
+        kversion:
+          'Linux 6.14.8-2-pve #1 SMP PREEMPT_DYNAMIC PMX 6.14.8-2 (2025-07-22T10:04Z) x86_64',
+        loadavg: ['0.12', '0.20', '0.18'],
+        memory: { free: nodeFacts.memory - used, total: nodeFacts.memory, used },
+        pveversion: 'pve-manager/9.2.11/a2a1ff8dc1bd7d1a',
+        rootfs: {
+          avail: Math.floor(nodeFacts.rootfsTotal * 0.88),
+          free: Math.floor(nodeFacts.rootfsTotal * 0.88),
+          total: nodeFacts.rootfsTotal,
+          used: Math.floor(nodeFacts.rootfsTotal * 0.12),
+        },
+        uptime: 864000,
+      };
+    },
   },
   {
     method: 'GET',

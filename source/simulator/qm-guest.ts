@@ -1,6 +1,6 @@
 // qm guest cmd / agent / guest exec / exec-status, qm cloudinit dump, qm status --verbose.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import type { Ctx } from './context.js';
 import type { GuestConfig } from './config-file.js';
 import { getRuntime, loadConfig, setRuntime, type Runtime } from './cluster.js';
@@ -203,11 +203,16 @@ export const guestExec: SubCommand = {
     if (result.out) status['out-data'] = result.out;
     if (result.err) status['err-data'] = result.err;
     const dir = execDir(ctx, vmid);
-    let pid = 1000;
-    try {
-      pid += readdirSync(dir).length;
-    } catch {
-      // first exec
+    // the guest's pid: the next free number, claimed by exclusive create (concurrent execs)
+    mkdirSync(dir, { recursive: true });
+    let pid = 1000 + readdirSync(dir).length;
+    for (; ; pid++) {
+      try {
+        closeSync(openSync(`${dir}/${pid}.json`, 'wx'));
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
     }
     writeAtomic(`${dir}/${pid}.json`, JSON.stringify(status));
     if (params.synchronous === '0') {

@@ -191,3 +191,61 @@ describe('pvesh text output, container addresses, fixed-size disks', () => {
     );
   });
 });
+
+describe('pvesh forwarding for guests on other nodes', () => {
+  it('template, resize, agent commands and agent exec through the API', () => {
+    host.run('qm', ['create', '180', '--memory', '512', '--scsi0', 'local-lvm:1', '--agent', '1'], {
+      PVE_SIM_NODE: 'pve2',
+    });
+    expect(
+      host.pvesh('set', '/nodes/pve2/qemu/180/resize', '--disk', 'scsi0', '--size', '+1G').stdout,
+    ).toMatch(/:resize:180:root@pam:\n$/);
+    expect(readConf(host, 'qemu-server', 180, 'pve2')).toMatch(
+      /^scsi0: local-lvm:vm-180-disk-0,size=2G$/m,
+    );
+    host.pvesh('create', '/nodes/pve2/qemu/180/status/start');
+    expect(
+      host.pvesh('create', '/nodes/pve2/qemu/180/agent/ping', '--output-format', 'json').stdout,
+    ).toBe('{"result":{}}\n');
+    const exec = host.pvesh(
+      'create',
+      '/nodes/pve2/qemu/180/agent/exec',
+      '--command',
+      'bash',
+      '--command',
+      '-c',
+      '--command',
+      'echo a,b',
+      '--output-format',
+      'json',
+    );
+    const { pid } = JSON.parse(exec.stdout) as { pid: number };
+    const status = host.pvesh(
+      'get',
+      '/nodes/pve2/qemu/180/agent/exec-status',
+      '--pid',
+      String(pid),
+      '--output-format',
+      'json',
+    );
+    expect(JSON.parse(status.stdout)).toEqual({ exitcode: 0, exited: 1, 'out-data': 'a,b\n' });
+    host.pvesh('create', '/nodes/pve2/qemu/180/status/stop');
+    expect(host.pvesh('create', '/nodes/pve2/qemu/180/template').code).toBe(0);
+    expect(readConf(host, 'qemu-server', 180, 'pve2')).toMatch(/^template: 1$/m);
+  });
+
+  it('cluster and node status', () => {
+    const status = JSON.parse(
+      host.pvesh('get', '/cluster/status', '--output-format', 'json').stdout,
+    ) as { type: string; local?: number; name: string }[];
+    expect(status[0]).toMatchObject({ type: 'cluster', quorate: 1, nodes: 2 });
+    expect(status.filter((s) => s.type === 'node').map((s) => [s.name, s.local])).toEqual([
+      ['pve', 1],
+      ['pve2', 0],
+    ]);
+    expect(
+      JSON.parse(host.pvesh('get', '/nodes/pve/status', '--output-format', 'json').stdout).memory
+        .total,
+    ).toBeGreaterThan(0);
+  });
+});
