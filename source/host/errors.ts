@@ -99,7 +99,8 @@ function meaningfulLines(stderr: string): string[] {
   return (
     stderr
       .split('\n')
-      .map((line) => line.trimEnd())
+      // Storage tools indent their messages (`  Insufficient free space: …`).
+      .map((line) => line.trim())
       .filter(
         (line) =>
           line.trim() !== '' &&
@@ -138,7 +139,7 @@ const rules: Array<[HostErrorKind, RegExp]> = [
   ],
   [
     'storage',
-    /no space left|not enough space|insufficient (?:free )?space|does not support (?:vm images|container directories|templates)|Storage does not support templates|does not allow content type|content type '[\w-]+'|storage '[^']*' (?:does not exist|is disabled|is not available|is not online)|snapshot feature is not available|[Ll]inked clone feature|Full clone feature|volume group .* has insufficient|is not in the snippets directory/,
+    /no space left|not enough space|insufficient (?:free )?space|does not support (?:vm images|container directories|templates)|Storage does not support templates|does not allow content type|content type '[\w-]+'|storage '[^']*' (?:does not exist|is disabled|is not available|is not online)|snapshot feature is not available|[Ll]inked clone feature|Full clone feature|volume group .* has insufficient|is not in the snippets directory/i,
   ],
   [
     'not-found',

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import type { VmSpec } from '../config/types.js';
-import { HostError } from '../host/index.js';
 import { guestDisks } from '../inventory/parse-config.js';
 import type { GuestConfig } from '../inventory/types.js';
 import { vmSettings, type DesiredSetting } from '../reconcile/desired.js';
@@ -226,13 +225,9 @@ async function agentAnswers(context: PipelineContext, ping: string[]): Promise<b
     await context.exec(ping);
     return true;
   } catch (error) {
-    if (
-      error instanceof HostError &&
-      (error.kind === 'agent-not-running' ||
-        error.kind === 'not-running' ||
-        error.kind === 'timeout')
-    )
-      return false;
+    // Until the guest has booted, Proxmox answers "not running" or times out: keep waiting.
+    const kind = (error as { detail?: { kind?: string } }).detail?.kind;
+    if (kind === 'agent-not-running' || kind === 'not-running' || kind === 'timeout') return false;
     throw error;
   }
 }

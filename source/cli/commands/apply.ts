@@ -17,6 +17,7 @@ import { formatPlan, planJson, summarise } from '../plan-format.js';
 import { jsonReporter } from '../reporters/json-reporter.js';
 import { plainReporter } from '../reporters/plain-reporter.js';
 import { parseIds } from '../ids.js';
+import { whileInterruptible } from '../interrupts.js';
 import { specName } from '../../reconcile/reconcile.js';
 import type { CommandContext } from './index.js';
 
@@ -113,22 +114,18 @@ async function apply(
           verbose: options.verbose ?? false,
         }),
   ];
-  const controller = new AbortController();
-  const interrupt = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
   let summary;
   try {
-    summary = await runTasks(built.tasks, {
-      title: `apply ${ids.length > 0 ? ids.join(' ') : 'all'}`,
-      runId,
-      concurrency,
-      signal: controller.signal,
-      listeners,
-    });
+    summary = await whileInterruptible((signal) =>
+      runTasks(built.tasks, {
+        title: `apply ${ids.length > 0 ? ids.join(' ') : 'all'}`,
+        runId,
+        concurrency,
+        signal,
+        listeners,
+      }),
+    );
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
     await recorder.close();
   }
 

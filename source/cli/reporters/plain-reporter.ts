@@ -53,7 +53,10 @@ export function plainReporter(options: PlainReporterOptions): RunEventListener {
         else if (event.failure) {
           write(`${glyphs.fail} ${prefix(event.taskId)}: ${title}: ${event.failure.message}`);
           if (event.failure.command) write(`    command: ${event.failure.command.join(' ')}`);
-          if (event.failure.output && event.failure.output !== event.failure.message) {
+          if (
+            event.failure.output &&
+            event.failure.output.trim() !== event.failure.message.trim()
+          ) {
             for (const line of event.failure.output.trimEnd().split('\n')) write(`    ${line}`);
           }
           if (!options.verbose && event.failure.logTail.length > 0) {
