@@ -12,7 +12,8 @@ export function publicSpec(guest: GuestSpec): Record<string, unknown> {
   return stripSecrets({ ...extra, ...rest }) as Record<string, unknown>;
 }
 
-function stripSecrets(value: unknown): unknown {
+/** A value with every key that names a secret removed, at any depth. */
+export function stripSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripSecrets);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
