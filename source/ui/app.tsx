@@ -308,7 +308,12 @@ function Screen({
 
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Header snapshot={snapshot} width={width} title={viewTitle(state, snapshot)} />
+      <Header
+        snapshot={snapshot}
+        width={width}
+        title={viewTitle(state, snapshot)}
+        ageTicks={!(tableShown && refreshIntervalMs > 0)}
+      />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
         {body}
       </Box>

@@ -51,7 +51,7 @@ describe('pipeline view', () => {
     expect(screen).toContain('E: Unable to locate package ollama');
     expect(screen).toContain('1 retry  2 later  3 keep  4 destroy');
     await app.press('1');
-    await app.waitFor(/running\s+\d/);
+    await app.waitFor(/running {2}started/);
     app.scheduler.advance(1000);
     await app.waitFor('succeeded');
     expect(app.frame()).toMatch(/✔ 204 ollama {2}5\/5/);

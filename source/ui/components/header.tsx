@@ -13,6 +13,7 @@ const AGE_TICK_MS = 5000;
 function useClock(ms: number): void {
   const [, setTick] = useState(0);
   useEffect(() => {
+    if (ms <= 0) return;
     const timer = setInterval(() => setTick((t) => t + 1), ms);
     return () => clearInterval(timer);
   }, [ms]);
@@ -29,13 +30,16 @@ export function Header({
   snapshot,
   width,
   title,
+  ageTicks,
 }: {
   snapshot: EngineSnapshot;
   width: number;
   title: string;
+  /** Redraw the refresh age on a timer (when no auto-refresh redraws it anyway). */
+  ageTicks: boolean;
 }) {
   const { theme, now, readonly } = useApp();
-  useClock(AGE_TICK_MS);
+  useClock(ageTicks ? AGE_TICK_MS : 0);
   const { host, machines } = snapshot;
   const running = machines.filter((m) => m.status === 'running').length;
   const sep = ` ${theme.glyphs.separator} `;

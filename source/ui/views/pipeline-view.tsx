@@ -208,11 +208,10 @@ export function PipelineView({
         <Text bold>{`${state.id}  ${state.title}  `}</Text>
         <Text color={theme.tone(statusTone)}>{statusText}</Text>
         {'  '}
-        {state.finishedAt === undefined ? (
-          <Elapsed since={state.startedAt} />
-        ) : (
-          formatDuration(elapsed)
-        )}
+        {/* A running run shows its start, not a ticking clock: one line less to redraw every second. */}
+        {state.finishedAt === undefined
+          ? `started ${new Date(state.startedAt).toTimeString().slice(0, 8)}`
+          : `took ${formatDuration(elapsed)}`}
       </Text>
       <Box flexDirection="row" height={bodyHeight}>
         <Box flexDirection="column" width={leftWidth} overflow="hidden">
