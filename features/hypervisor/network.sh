@@ -53,7 +53,9 @@ else
 fi
 
 bridge="$(cfg network.internal_bridge.name)"
-if [[ -n "$bridge" ]]; then
+if [[ -z "$bridge" ]]; then
+  hv_note "no internal bridge in the config (network.internal_bridge): only the checks above"
+else
   subnet="$(cfg network.internal_bridge.subnet)"
   [[ "$bridge" =~ ^vmbr[0-9]+$ ]] || die "$EXIT_BAD_CONTEXT" "network.internal_bridge.name: \"$bridge\" is not a Proxmox bridge name (vmbrN)"
   [[ "$subnet" =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)/([0-9]+)$ ]] ||

@@ -75,6 +75,9 @@ consented() {
 
 # --- pools ---------------------------------------------------------------------------------
 pools="$(cfg_count zfs.pools)"
+if ((pools == 0)) && (($(cfg_count zfs.datasets) == 0)); then
+  hv_note "no pools or datasets in the config (zfs.pools, zfs.datasets): nothing to do"
+fi
 for ((p = 0; p < pools; p++)); do
   pool="$(cfg "zfs.pools.$p.name")"
   [[ "$pool" =~ ^[A-Za-z][A-Za-z0-9_.:-]*$ ]] || die "$EXIT_BAD_CONTEXT" "zfs.pools[$p].name: \"$pool\" is not a pool name"
@@ -115,7 +118,7 @@ for ((p = 0; p < pools; p++)); do
       "$pool" "${vdev[@]}" "${disks[@]}"
     hv_created pool "$pool"
   else
-    for dev in "${to_wipe[@]}"; do hv_plan command "wipefs --all $dev"; done
+    for dev in "${to_wipe[@]}"; do hv_plan command "wipefs --all ${dev#"$R"}"; done
   fi
 done
 
@@ -140,7 +143,7 @@ for ((d = 0; d < datasets; d++)); do
       prop="${prop// /}"
       if [[ -n "$prop" ]]; then options+=(-o "$prop"); fi
     done
-    if hv_want command "zfs create ${options[*]} $full" "creating dataset $full"; then
+    if hv_want command "zfs create ${options[*]}${options[*]:+ }$full" "creating dataset $full"; then
       hv_run zfs create "${options[@]}" "$full"
       hv_created dataset "$full"
     fi

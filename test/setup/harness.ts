@@ -123,6 +123,7 @@ export class FakeHost {
       PHOENIX_RETRY_DELAY: '0',
       PHOENIX_LOCK_POLL: '0.2',
       LANG: 'C.UTF-8',
+      PHOENIX_JSON_READER: 'jq',
     };
   }
 

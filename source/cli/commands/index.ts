@@ -10,6 +10,7 @@ import { registerValidate } from './validate.js';
 import { registerConfig } from './config.js';
 import { registerFeatures } from './features.js';
 import { registerSim } from './sim.js';
+import { registerSetup } from './setup.js';
 import { registerDoctor } from './doctor.js';
 import { registerCompletion } from './completion.js';
 
@@ -33,6 +34,7 @@ export const commands: RegisterCommand[] = [
   registerValidate,
   registerConfig,
   registerFeatures,
+  registerSetup,
   registerSim,
   registerDoctor,
   registerCompletion,
