@@ -2,16 +2,8 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { createHost, hintFor, HostError, type Host } from '../../host/index.js';
 import { describeGuest, refOf, type Inventory } from '../../inventory/inventory.js';
-import { isProtected } from '../../inventory/parse-config.js';
-import {
-  baseVolumes,
-  clonesFromStorage,
-  findLinkedClones,
-  linkedCloneCandidates,
-  mergeClones,
-  type LinkedClone,
-} from '../../inventory/linked-clones.js';
-import type { GuestConfig, GuestState } from '../../inventory/types.js';
+import { deleteRefusal } from '../../lifecycle/guards.js';
+import type { GuestState } from '../../inventory/types.js';
 import { ExitCode, type ExitCodeValue } from '../../util/exit-codes.js';
 import { UserError } from '../../util/user-error.js';
 import { printJson } from '../output.js';
@@ -302,39 +294,6 @@ async function power(
   reporter.finish();
 }
 
-/** Reads configs of several guests, a few at a time. */
-async function readConfigs(host: Host, guests: readonly GuestState[]): Promise<GuestConfig[]> {
-  const configs: GuestConfig[] = [];
-  const queue = [...guests];
-  const worker = async (): Promise<void> => {
-    for (let guest = queue.shift(); guest; guest = queue.shift()) {
-      configs.push(await host.guestConfig(refOf(guest)));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
-  return configs;
-}
-
-/**
- * Guests still built on a template's base volumes: from the configs of the guests that could be
- * linked clones (same type and node), and from the storage listing of the base volumes'
- * storages (its `parent` field names the base where volume names do not).
- */
-async function linkedClones(
-  host: Host,
-  inventory: Inventory,
-  template: GuestState,
-  config: GuestConfig,
-): Promise<LinkedClone[]> {
-  const candidates = await readConfigs(host, linkedCloneCandidates(inventory, template));
-  const lists = [findLinkedClones(config, candidates)];
-  for (const storage of new Set(baseVolumes(config).map((base) => base.storage))) {
-    const volumes = await host.storageContent(storage, { node: template.node });
-    lists.push(clonesFromStorage(config, volumes));
-  }
-  return mergeClones(...lists);
-}
-
 interface DeleteOptions {
   json?: boolean;
   purge?: boolean;
@@ -364,34 +323,12 @@ async function deleteGuests(
     const commands: string[][] = [];
     try {
       const config = await host.guestConfig(ref);
-      if (isProtected(config)) {
-        const refused = result(guest, 'delete', 'refused', 'has protection enabled; not deleted');
-        refused.error = {
-          kind: 'protected',
-          message: 'protection mode enabled',
-          hint: `if you really mean it, turn protection off first: ${guest.type === 'qemu' ? 'qm' : 'pct'} set ${guest.id} --protection 0`,
-        };
+      const refusal = await deleteRefusal(host, inventory, guest, config);
+      if (refusal) {
+        const refused = result(guest, 'delete', 'refused', `${refusal.summary}; not deleted`);
+        refused.error = { kind: refusal.kind, message: refusal.message, hint: refusal.hint };
         reporter.add(refused);
         continue;
-      }
-      if (guest.template) {
-        const clones = await linkedClones(host, inventory, guest, config);
-        if (clones.length > 0) {
-          const list = clones.map((clone) => clone.id).join(', ');
-          const refused = result(
-            guest,
-            'delete',
-            'refused',
-            `is a template with linked clones (${list}); not deleted`,
-          );
-          refused.error = {
-            kind: 'linked-clones',
-            message: `linked clones use its disks: ${list}`,
-            hint: `delete the linked clones first, or make them independent with a full clone (qm clone <id> <new id> --full 1)`,
-          };
-          reporter.add(refused);
-          continue;
-        }
       }
       const running = guest.status === 'running' || guest.status === 'paused';
       if (!options.yes) {
