@@ -107,6 +107,8 @@ function Screen({
   const stateRef = useRef(state);
   const snapshotRef = useRef(snapshot);
   snapshotRef.current = snapshot;
+  /** How far the setup list can scroll (known once it has loaded). */
+  const setupRef = useRef(0);
 
   // The whole frame stays one line short of the terminal: a full-height frame makes ink clear
   // the screen on every render.
@@ -203,7 +205,6 @@ function Screen({
   }, [engine, tableShown, refreshIntervalMs]);
 
   const setup = useSetup(state.view === 'setup');
-  const setupRef = useRef(0);
   setupRef.current = Math.max(0, (setup.items?.length ?? 0) - (bodyHeight - 1));
 
   const runHandle = state.view === 'pipeline' && state.runId ? engine.run(state.runId) : undefined;
