@@ -109,6 +109,7 @@ function Screen({
   snapshotRef.current = snapshot;
   /** How far the setup list can scroll (known once it has loaded). */
   const setupRef = useRef(0);
+  const detailsRef = useRef(0);
 
   // The whole frame stays one line short of the terminal: a full-height frame makes ink clear
   // the screen on every render.
@@ -131,6 +132,7 @@ function Screen({
       check: (verb, ids) => engine.check(verb, ids),
       pageSize: Math.max(1, bodyHeight - 1),
       setupLines: setupRef.current,
+      detailsMaxScroll: detailsRef.current,
     }),
     [engine, readonly, bodyHeight],
   );
@@ -265,6 +267,7 @@ function Screen({
       <DetailsView
         id={state.detailsId}
         scroll={state.detailsScroll}
+        maxScroll={detailsRef}
         width={width}
         height={bodyHeight}
       />

@@ -2,7 +2,6 @@
 // Kept free of ink/React so the CLI loads them only when the TUI really opens.
 import type { Engine } from '../engine/types.js';
 import { ExitCode, type ExitCodeValue } from '../util/exit-codes.js';
-import { UserError } from '../util/user-error.js';
 
 export interface LaunchOptions {
   readonly?: boolean;
@@ -18,28 +17,24 @@ export function canOpenTui(
 }
 
 /**
- * The engine the TUI runs on. Until the real engine is wired in, only the deterministic fake is
- * available, and only when asked for explicitly (PHOENIX_FAKE_ENGINE=1; the e2e tests use it).
+ * The deterministic fake engine, only when asked for explicitly (PHOENIX_FAKE_ENGINE=1: the
+ * TUI's own e2e tests and benchmarks use it). Otherwise the caller passes the live engine.
  */
-async function engineFor(env: NodeJS.ProcessEnv): Promise<Engine> {
-  if (env.PHOENIX_FAKE_ENGINE === '1') {
-    const { createDemoFakeEngine } = await import('../engine/fake-engine.js');
-    // PHOENIX_FAKE_STEP_MS slows the fake's steps down (benchmarks of a turning spinner).
-    const stepMs = Number(env.PHOENIX_FAKE_STEP_MS);
-    return createDemoFakeEngine(stepMs > 0 ? { stepMs } : {});
-  }
-  throw new UserError('the TUI is not connected to the host engine yet', {
-    hint: 'set PHOENIX_FAKE_ENGINE=1 to try it on a built-in fake host',
-    exitCode: ExitCode.failed,
-  });
+async function fakeEngine(env: NodeJS.ProcessEnv): Promise<Engine | undefined> {
+  if (env.PHOENIX_FAKE_ENGINE !== '1') return undefined;
+  const { createDemoFakeEngine } = await import('../engine/fake-engine.js');
+  // PHOENIX_FAKE_STEP_MS slows the fake's steps down (benchmarks of a turning spinner).
+  const stepMs = Number(env.PHOENIX_FAKE_STEP_MS);
+  return createDemoFakeEngine(stepMs > 0 ? { stepMs } : {});
 }
 
 /** Opens the TUI and resolves with its exit code once the user quits. */
 export async function launchTui(
   options: LaunchOptions,
+  createEngine: () => Engine,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ExitCodeValue> {
-  const engine = await engineFor(env);
+  const engine = (await fakeEngine(env)) ?? createEngine();
   const { runTui } = await import('./render.js');
   const code = await runTui(engine, {
     readonly: options.readonly,

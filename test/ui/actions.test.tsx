@@ -28,6 +28,33 @@ describe('details', () => {
     await app.waitFor('1/1  filter: 102');
   });
 
+  it('scrolls when it does not fit, and stops at the end', async () => {
+    const app = renderApp({ rows: 14 });
+    await app.waitFor('web-02');
+    await select(app, 102);
+    await app.press(ENTER);
+    await app.waitFor('FIELD');
+    expect(app.frame()).not.toContain('Reboot to apply');
+    await app.press('G');
+    const bottom = await app.waitFor('$ qm reboot 102');
+    await app.press('jjj');
+    expect(app.frame()).toBe(bottom);
+    await app.press('k');
+    expect(app.frame()).not.toContain('$ qm reboot 102');
+  });
+
+  it('goes back to the table after deleting the guest shown', async () => {
+    const app = renderApp();
+    await app.waitFor('monitoring');
+    await select(app, 203);
+    await app.press(ENTER);
+    await app.waitFor('details 203 monitoring');
+    await app.press('D');
+    await app.press('203\r');
+    await app.waitFor('203 deleted');
+    expect(app.frame()).toContain('Phoenix machines');
+  });
+
   it('lists snapshots', async () => {
     const app = renderApp();
     await app.waitFor('db-01');

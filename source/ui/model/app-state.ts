@@ -100,6 +100,8 @@ export interface KeyContext {
   pageSize: number;
   /** How far the setup list can scroll. */
   setupLines?: number;
+  /** How far the details can scroll (known once drawn). */
+  detailsMaxScroll?: number;
 }
 
 // ---- derived data --------------------------------------------------------------------------
@@ -333,7 +335,8 @@ export function runCommand(state: UiState, command: Command, ctx: KeyContext): S
       case 'details': {
         const next =
           delta === 'top' ? 0 : delta === 'bottom' ? 10_000 : state.detailsScroll + delta;
-        return none({ ...state, detailsScroll: Math.max(0, next) });
+        const last = ctx.detailsMaxScroll ?? 10_000;
+        return none({ ...state, detailsScroll: Math.max(0, Math.min(last, next)) });
       }
       case 'setup': {
         const next = delta === 'top' ? 0 : delta === 'bottom' ? 10_000 : state.setupScroll + delta;
@@ -526,8 +529,14 @@ function modalKey(state: UiState, modal: Modal, key: KeyName, ctx: KeyContext): 
       if (edit === 'cancel')
         return { state: close({ message: { text: 'Cancelled', tone: 'info' } }), effects: [] };
       if (edit === 'submit') {
-        if (modal.text.replace(/\s+/g, '') === modal.expected)
-          return { state: close({ marked: [] }), effects: [modal.effect] };
+        if (modal.text.replace(/\s+/g, '') === modal.expected) {
+          // A deleted guest has no details left to show.
+          const closed = close({ marked: [] });
+          return {
+            state: closed.view === 'details' ? back(closed) : closed,
+            effects: [modal.effect],
+          };
+        }
         return { state: { ...state, modal: { ...modal, text: '' } }, effects: [] };
       }
       return { state: { ...state, modal: { ...modal, text: edit } }, effects: [] };

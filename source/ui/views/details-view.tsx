@@ -11,11 +11,14 @@ export function DetailsView({
   scroll,
   width,
   height,
+  maxScroll,
 }: {
   id: GuestId;
   scroll: number;
   width: number;
   height: number;
+  /** Told how far the view can scroll, so keys stop at the end. */
+  maxScroll?: { current: number };
 }) {
   const { theme } = useApp();
   const { details, error } = useDetails(id);
@@ -94,8 +97,9 @@ export function DetailsView({
         </Text>,
       );
   });
-  const maxScroll = Math.max(0, lines.length - height);
-  const start = Math.min(scroll, maxScroll);
+  const last = Math.max(0, lines.length - height);
+  if (maxScroll) maxScroll.current = last;
+  const start = Math.min(scroll, last);
   return (
     <Box flexDirection="column" width={width} height={height}>
       {lines.slice(start, start + height)}
