@@ -4,7 +4,16 @@
 //   dist/sim.js      the Proxmox simulator as one file
 //   dist/sim-bin/    qm, pct, pvesh, pvesm, pveam: thin launchers of dist/sim.js
 import { build } from 'esbuild';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,7 +40,18 @@ const common = {
     js: "import { createRequire as __phoenixCreateRequire } from 'node:module'; const require = __phoenixCreateRequire(import.meta.url);",
   },
   define: { PHOENIX_VERSION: JSON.stringify(version) },
+  write: false,
 };
+
+// Bundles are written atomically (temp file + rename): test runs build concurrently, and a
+// process starting the simulator must never load a half-written dist/sim.js.
+function writeAtomically(result) {
+  for (const file of result.outputFiles) {
+    const tmp = `${file.path}.tmp-${process.pid}`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+}
 
 await Promise.all([
   build({
@@ -52,10 +72,20 @@ await Promise.all([
     entryPoints: [join(root, 'source/simulator/main.ts')],
     outfile: join(dist, 'sim.js'),
   }),
-]);
+]).then((results) => results.forEach(writeAtomically));
+
+// Small files are replaced only when they changed, and atomically: a concurrent build must not
+// truncate a launcher another test process is executing.
+function writeExecutable(file, content, mode = 0o755) {
+  if (existsSync(file) && readFileSync(file, 'utf8') === content.toString()) return;
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  chmodSync(tmp, mode);
+  renameSync(tmp, file);
+}
 
 // The preamble must parse on any Node: no modern syntax here.
-writeFileSync(
+writeExecutable(
   join(dist, 'cli.js'),
   `#!/usr/bin/env node
 var major = Number(process.versions.node.split('.')[0]);
@@ -68,17 +98,24 @@ if (major < 20 || (major === 20 && minor < 5)) {
 import('./phoenix.js');
 `,
 );
-chmodSync(join(dist, 'cli.js'), 0o755);
 
 for (const tool of ['qm', 'pct', 'pvesh', 'pvesm', 'pveam']) {
   const file = join(dist, 'sim-bin', tool);
-  writeFileSync(file, `#!/bin/sh\nexec node "\${0%/*}/../sim.js" ${tool} "$@"\n`);
-  chmodSync(file, 0o755);
+  writeExecutable(file, `#!/bin/sh\nexec node "\${0%/*}/../sim.js" ${tool} "$@"\n`);
 }
 // Stub system commands (apt-get, systemctl, ...) the simulator runs guest scripts against.
 const guestBin = join(root, 'source/simulator/guest-bin');
 if (existsSync(guestBin)) {
-  // no rm first: concurrent builds (parallel test runs) would race on it
-  cpSync(guestBin, join(dist, 'sim-guest-bin'), { recursive: true, force: true });
+  const copy = (from, to) => {
+    mkdirSync(to, { recursive: true });
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      if (entry.isDirectory()) copy(join(from, entry.name), join(to, entry.name));
+      else {
+        const source = join(from, entry.name);
+        writeExecutable(join(to, entry.name), readFileSync(source), statSync(source).mode & 0o777);
+      }
+    }
+  };
+  copy(guestBin, join(dist, 'sim-guest-bin'));
 }
 if (!quiet) console.log('built dist/cli.js, dist/phoenix.js, dist/sim.js, dist/sim-bin/*');

@@ -1,5 +1,5 @@
 // The simulated cluster on disk: nodes, guest configs, runtime state (running, agent, cloud-init).
-import { existsSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, writeConfig, type GuestConfig } from './config-file.js';
 import { configMissing } from './errors.js';
@@ -157,4 +157,17 @@ export function recentlyCreated(env: SimEnv, windowMs: number): Set<number> {
     if (now - at < windowMs) out.add(Number(name));
   }
   return out;
+}
+
+/** Forgets a destroyed guest's simulator-only state: runtime, scratch root, exec results, links. */
+export function forgetGuest(env: SimEnv, vmid: number): void {
+  setRuntime(env, vmid, undefined);
+  for (const part of [
+    ['guests', String(vmid)],
+    ['exec', String(vmid)],
+    ['links', `${vmid}.json`],
+    ['created', String(vmid)],
+  ]) {
+    rmSync(paths.sim(env.dir, ...part), { recursive: true, force: true });
+  }
 }

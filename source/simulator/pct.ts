@@ -9,6 +9,7 @@ import { paths } from './env.js';
 import { writeAtomic } from './fsutil.js';
 import {
   findGuest,
+  forgetGuest,
   getRuntime,
   guestRoot,
   listGuests,
@@ -546,6 +547,7 @@ const destroy: SubCommand = {
           }
         }
         removeConfig(ctx.env, ref);
+        forgetGuest(ctx.env, vmid);
       }),
     );
   },

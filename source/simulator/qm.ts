@@ -10,6 +10,7 @@ import { paths } from './env.js';
 import { writeAtomic } from './fsutil.js';
 import {
   findGuest,
+  forgetGuest,
   getRuntime,
   listGuests,
   listNodes,
@@ -779,7 +780,7 @@ const destroy: SubCommand = {
         for (const volid of new Set(volumes))
           if (!isLinkedBase(ctx, vmid, volid)) freeVolume(ctx.env, volid);
         removeConfig(ctx.env, ref);
-        setRuntime(ctx.env, vmid, undefined);
+        forgetGuest(ctx.env, vmid);
       }),
     );
   },
