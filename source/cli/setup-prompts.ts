@@ -238,6 +238,23 @@ export async function askSetupAnswers(
         }
         break;
       }
+      case 'nfs': {
+        const exports = (hypervisor?.nfs as { exports?: unknown[] } | undefined)?.exports ?? [];
+        if (exports.length > 0) {
+          prompter.say(`  keeping the ${exports.length} export(s) of the config (nfs.exports)`);
+          break;
+        }
+        const address = hypervisor?.network?.interfaces?.address;
+        const lan = address ? address.replace(/\.\d+\//, '.0/') : '10.0.0.0/24';
+        answers.nfsExports = [
+          {
+            path: await prompter.ask('  Folder to export', '/srv/nfs/shared'),
+            clients: (await prompter.ask('  Clients (space-separated)', lan)).split(/\s+/),
+            options: ['rw', 'sync', 'no_subtree_check'],
+          },
+        ];
+        break;
+      }
       case 'nvidia': {
         const version = await prompter.ask(
           '  Driver version',

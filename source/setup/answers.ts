@@ -30,6 +30,8 @@ export interface SetupAnswers {
     storage_id?: string;
   }[];
   internalBridge?: { name: string; subnet: string };
+  /** NFS exports (replace nfs.exports). */
+  nfsExports?: { path: string; clients: string[]; options?: string[] }[];
   nvidia?: { install: boolean; version?: string; runfile_url?: string };
 }
 
@@ -121,6 +123,7 @@ export function answerEdits(text: string | undefined, answers: SetupAnswers): Js
   }
   if (answers.internalBridge)
     edits.push({ path: ['network', 'internal_bridge'], value: answers.internalBridge });
+  if (answers.nfsExports) edits.push({ path: ['nfs', 'exports'], value: answers.nfsExports });
   if (answers.nvidia) {
     for (const [key, value] of Object.entries(answers.nvidia))
       edits.push({ path: ['nvidia_driver', key], value });

@@ -54,6 +54,15 @@ export const SETUP_STEPS: readonly SetupStepInfo[] = [
     configKeys: ['network.interfaces', 'network.internal_bridge'],
   },
   {
+    id: 'nfs',
+    title: 'NFS exports',
+    explanation:
+      'Shares host folders over NFS, in their own file /etc/exports.d/phoenix.exports (never /etc/exports); installs the NFS server when missing.',
+    undo: 'restores the exports file and reloads the exports; the package and folders stay',
+    script: 'nfs.sh',
+    configKeys: ['nfs.exports'],
+  },
+  {
     id: 'nvidia',
     title: 'NVIDIA driver',
     explanation:

@@ -12,6 +12,7 @@ export const SETUP_STEP_IDS = [
   'admin_user',
   'zfs',
   'network',
+  'nfs',
   'nvidia',
 ] as const;
 export type SetupStepId = (typeof SETUP_STEP_IDS)[number];

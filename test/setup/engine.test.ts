@@ -50,6 +50,7 @@ describe('phoenix setup engine against a fake root', () => {
       ['admin_user', 'changes'],
       ['zfs', 'changes'],
       ['network', 'changes'],
+      ['nfs', 'changes'],
       ['nvidia', 'changes'],
     ]);
     const files = checks.flatMap((c) => c.files);
@@ -62,6 +63,7 @@ describe('phoenix setup engine against a fake root', () => {
         '/etc/network/interfaces.d/phoenix-vmbr100.cfg',
         '/etc/network/interfaces',
         '/etc/modprobe.d/phoenix-blacklist-nouveau.conf',
+        '/etc/exports.d/phoenix.exports',
       ]),
     );
     const commands = checks.flatMap((c) => c.commands);
@@ -117,6 +119,14 @@ describe('phoenix setup engine against a fake root', () => {
     expect(host.read('/etc/network/interfaces')).toMatch(
       /\nsource \/etc\/network\/interfaces\.d\/\*\n$/,
     );
+    // nfs: its own file; /etc/exports (which already exports /srv/legacy) untouched
+    expect(host.read('/etc/exports.d/phoenix.exports')).toBe(
+      '# Written by phoenix setup from nfs.exports in phoenix_hypervisor_config.json.\n/srv/nfs/vm-data 10.0.0.0/24(rw,sync,no_subtree_check)\n',
+    );
+    expect(host.read('/etc/exports')).toBe(
+      '# /etc/exports: the access control list for NFS\n/srv/legacy 10.0.0.0/24(ro)\n',
+    );
+    expect(host.calls()).toContain('exportfs -ra');
     // time
     expect(host.read('/var/lib/phoenix-stub/host/timezone').trim()).toBe('Europe/Berlin');
     expect(host.read('/var/lib/phoenix-stub/host/ntp').trim()).toBe('yes');

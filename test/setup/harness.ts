@@ -25,7 +25,7 @@ export const guestBin = join(repoRoot, 'source/simulator/guest-bin');
 
 /** Calls that change the host. A second run must make none of them. */
 export const MUTATING =
-  /^(apt-get (install|remove|purge|update)|useradd|usermod|userdel|gpasswd|chpasswd|pveum (user|acl) (add|modify|delete)|pvesm (add|remove|set)|zpool (create|destroy)|zfs (create|set|destroy)|wipefs (-a|--all)|timedatectl set|ifreload|update-initramfs|chown|curl|NVIDIA-Linux)/;
+  /^(apt-get (install|remove|purge|update)|useradd|usermod|userdel|gpasswd|chpasswd|pveum (user|acl) (add|modify|delete)|pvesm (add|remove|set)|zpool (create|destroy)|zfs (create|set|destroy)|wipefs (-a|--all)|timedatectl set|ifreload|update-initramfs|chown|curl|exportfs|mkdir|systemctl (enable|start|restart|stop|disable)|NVIDIA-Linux)/;
 
 export const ENTERPRISE_SOURCES =
   'Types: deb\nURIs: https://enterprise.proxmox.com/debian/pve\nSuites: trixie\nComponents: pve-enterprise\nSigned-By: /usr/share/keyrings/proxmox-archive-keyring.gpg\n';
@@ -60,6 +60,11 @@ export class FakeHost {
     this.write('/usr/share/zoneinfo/Europe/Berlin', 'TZif stub\n');
     this.write('/usr/share/zoneinfo/UTC', 'TZif stub\n');
     this.write('/etc/network/interfaces', INTERFACES);
+    this.write('/usr/lib/systemd/system/nfs-server.service', '[Unit]\n');
+    this.write(
+      '/etc/exports',
+      '# /etc/exports: the access control list for NFS\n/srv/legacy 10.0.0.0/24(ro)\n',
+    );
     this.write('/etc/resolv.conf', 'nameserver 10.0.0.1\n');
     this.write('/etc/pve/storage.cfg', STORAGE_CFG);
     this.write('/etc/pve/user.cfg', USER_CFG);
@@ -212,6 +217,16 @@ export function fullHypervisor(): HypervisorSpec {
           proxmox_storage_type: 'dir',
           proxmox_content_type: 'iso,vztmpl',
         },
+      ],
+    },
+    nfs: {
+      exports: [
+        {
+          path: '/srv/nfs/vm-data',
+          clients: ['10.0.0.0/24'],
+          options: ['rw', 'sync', 'no_subtree_check'],
+        },
+        { path: '/srv/legacy', clients: ['10.0.0.5'] },
       ],
     },
     nvidia_driver: { install: true, version: '580.76.05' },
