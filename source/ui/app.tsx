@@ -250,6 +250,14 @@ function Screen({
         ? 'The host has everything the config asks for.'
         : `${open} of ${setup.items.length} items need work: apply them with 'phoenix setup'`
       : '';
+  } else if (state.view === 'pipeline' && run) {
+    const failed = run.state.guests.filter((g) => g.failure);
+    status =
+      failed.length > 0
+        ? `${failed.map((g) => `${g.id} ${g.name}`).join(', ')} failed: 1 retry, 2 resume later, 3 keep, 4 destroy`
+        : run.state.finishedAt === undefined
+          ? 'Esc goes back; the run goes on and stays in the runs view'
+          : `Finished: ${run.state.status}`;
   } else if (state.view === 'runs') {
     status = `${engine.runs().length} runs`;
   }
