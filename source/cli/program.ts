@@ -6,6 +6,10 @@ import { processOutput, reportError, type Output } from './output.js';
 import { commands, type CommandContext } from './commands/index.js';
 import type { ExitCodeValue } from '../util/exit-codes.js';
 import { canOpenTui, launchTui } from '../ui/launch.js';
+import { createLiveEngine } from '../engine/create.js';
+import { defaultConfigDir } from '../util/paths.js';
+import { findOnPath } from './commands/doctor.js';
+import { prepareDemo } from './commands/demo.js';
 
 /** Global options every command understands. */
 export interface GlobalOptions {
@@ -47,7 +51,13 @@ export function buildProgram(output: Output, context: CommandContext): Command {
       output.out(program.helpInformation());
       return;
     }
-    context.setExitCode(await launchTui(program.opts<GlobalOptions>()));
+    const options = program.opts<GlobalOptions>();
+    if (!findOnPath('qm', process.env.PATH) && process.env.PHOENIX_FAKE_ENGINE !== '1') {
+      // No Proxmox here: a newcomer's `npm start` opens the demo on a simulated host.
+      Object.assign(process.env, prepareDemo(undefined, false));
+    }
+    const configDir = options.configDir ?? defaultConfigDir();
+    context.setExitCode(await launchTui(options, () => createLiveEngine({ configDir })));
   });
   return program;
 }

@@ -10,6 +10,7 @@ import { registerValidate } from './validate.js';
 import { registerConfig } from './config.js';
 import { registerFeatures } from './features.js';
 import { registerSim } from './sim.js';
+import { registerDemo } from './demo.js';
 import { registerSetup } from './setup.js';
 import { registerDoctor } from './doctor.js';
 import { registerCompletion } from './completion.js';
@@ -35,6 +36,7 @@ export const commands: RegisterCommand[] = [
   registerConfig,
   registerFeatures,
   registerSetup,
+  registerDemo,
   registerSim,
   registerDoctor,
   registerCompletion,

@@ -69,3 +69,11 @@ export function registerSim(program: Command, context: CommandContext): void {
       );
     });
 }
+
+/** Seeds a simulated host (for `phoenix demo`, which may not reach into the simulator itself). */
+export function seedSimulatedHost(
+  dir: string,
+  options: { guests?: number; nodes?: number } = {},
+): void {
+  initSimulator(dir, { guests: options.guests ?? 0, nodes: options.nodes ?? 1 });
+}

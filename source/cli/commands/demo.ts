@@ -1,0 +1,66 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { createLiveEngine } from '../../engine/create.js';
+import { canOpenTui, launchTui } from '../../ui/launch.js';
+import { ExitCode } from '../../util/exit-codes.js';
+import { assetRoot } from '../../util/paths.js';
+import { UserError } from '../../util/user-error.js';
+import type { GlobalOptions } from '../program.js';
+import { seedSimulatedHost, simBinDir } from './sim.js';
+import type { CommandContext } from './index.js';
+
+/**
+ * `phoenix demo`: the TUI against a fresh simulated Proxmox host (realistic latency) and a copy of
+ * the example config, so everything can be tried on any laptop. Nothing outside a temp folder
+ * is touched.
+ */
+export function registerDemo(program: Command, context: CommandContext): void {
+  program
+    .command('demo')
+    .description(
+      'try Phoenix on a simulated Proxmox host with the example config (no Proxmox needed)',
+    )
+    .option('--dir <dir>', 'keep the simulated host here (default: a new temp folder)')
+    .option('--fast', 'no simulated latency (everything answers at once)')
+    .action(async (options: { dir?: string; fast?: boolean }, command: Command) => {
+      if (!canOpenTui()) {
+        throw new UserError('phoenix demo opens the TUI and needs a terminal', {
+          hint: 'run it in a terminal; for scripts use `phoenix sim init DIR` and the plain commands',
+        });
+      }
+      const env = prepareDemo(options.dir, options.fast ?? false);
+      Object.assign(process.env, env);
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const configDir = env.PHOENIX_CONFIG_DIR!;
+      const code = await launchTui(
+        global,
+        () => createLiveEngine({ configDir, env: process.env }),
+        process.env,
+      );
+      context.setExitCode(code === ExitCode.ok ? ExitCode.ok : code);
+    });
+}
+
+/** A simulated host, a config copy and a run store in one folder; the environment that uses them. */
+export function prepareDemo(dir: string | undefined, fast: boolean): NodeJS.ProcessEnv {
+  const base = dir ?? mkdtempSync(join(tmpdir(), 'phoenix-demo-'));
+  const pve = join(base, 'pve');
+  seedSimulatedHost(pve);
+  const configDir = join(base, 'etc');
+  cpSync(join(assetRoot(), 'etc'), configDir, {
+    recursive: true,
+    force: false,
+    errorOnExist: false,
+  });
+  return {
+    PATH: `${simBinDir()}:${process.env.PATH ?? ''}`,
+    PVE_SIM_DIR: pve,
+    PVE_SIM_LATENCY: fast ? '0' : (process.env.PVE_SIM_LATENCY ?? 'real'),
+    PVE_SIM_NODE: 'pve',
+    PHOENIX_NODE: 'pve',
+    PHOENIX_CONFIG_DIR: configDir,
+    PHOENIX_RUNS_DIR: join(base, 'runs'),
+  };
+}

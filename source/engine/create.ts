@@ -1,0 +1,16 @@
+import { createHost } from '../host/index.js';
+import { runsDir } from '../runs/store.js';
+import { LiveEngine } from './live-engine.js';
+import type { Engine } from './types.js';
+
+/** The engine on the host this process runs on (or the simulated one its PATH points at). */
+export function createLiveEngine(options: { configDir: string; env?: NodeJS.ProcessEnv }): Engine {
+  const env = options.env ?? process.env;
+  const engine = new LiveEngine({
+    host: createHost({ env }),
+    configDir: options.configDir,
+    runsDir: runsDir(env),
+  });
+  void engine.refresh();
+  return engine;
+}

@@ -1,0 +1,423 @@
+import { loadConfig } from '../config/load.js';
+import { formatDiagnostic } from '../config/format.js';
+import type { Spec } from '../config/types.js';
+import { formatArgv, HostError, type Host } from '../host/index.js';
+import { refOf, type Inventory } from '../inventory/inventory.js';
+import type { GuestConfig, GuestState } from '../inventory/types.js';
+import { deleteRefusal } from '../lifecycle/guards.js';
+import { buildPlan } from '../plan/planner.js';
+import { desiredSettings, reconcile, type GuestRow } from '../reconcile/reconcile.js';
+import { newRunId, runTasks } from '../runner/runner.js';
+import { listRuns, readRun, RunRecorder } from '../runs/store.js';
+import type { RunEvent as RunnerEvent } from '../runner/types.js';
+import { guestOfTask, LiveRun } from './live-run.js';
+import type {
+  ActionCheck,
+  ActionOptions,
+  ActionOutcome,
+  ActionResult,
+  ActionVerb,
+  DetailField,
+  Engine,
+  EngineSnapshot,
+  GuestDetails,
+  GuestId,
+  GuestStatus,
+  LifecycleVerb,
+  MachineRow,
+  RunHandle,
+  RunSummary,
+  SetupItem,
+} from './types.js';
+
+export interface LiveEngineOptions {
+  host: Host;
+  configDir: string;
+  runsDir: string;
+  /** Guests provisioned at once by apply. */
+  concurrency?: number;
+  /** The host setup items (from the setup engine's preflight); absent: none. */
+  setupStatus?: () => Promise<readonly SetupItem[]>;
+}
+
+const statuses: readonly GuestStatus[] = ['running', 'stopped', 'paused', 'suspended'];
+
+/**
+ * Phoenix's core behind the UI's façade: the config, one host process per refresh, reconcile,
+ * plans, runs. No method throws for a host failure; failures become messages.
+ */
+export class LiveEngine implements Engine {
+  private current: EngineSnapshot;
+  private readonly listeners = new Set<() => void>();
+  private readonly active = new Map<string, LiveRun>();
+  private spec: Spec | undefined;
+  private inventory: Inventory | undefined;
+  private rows: GuestRow[] = [];
+  private refreshing: Promise<void> | undefined;
+  private version: string | undefined;
+
+  constructor(private readonly options: LiveEngineOptions) {
+    this.current = {
+      host: { node: '…', pveVersion: '…', configDir: options.configDir },
+      machines: [],
+      refreshing: false,
+      configProblems: [],
+      activeRunIds: [],
+    };
+  }
+
+  snapshot(): EngineSnapshot {
+    return this.current;
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  refresh(): Promise<void> {
+    this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    this.set({ refreshing: true });
+    const { host } = this.options;
+    const result = loadConfig(this.options.configDir);
+    const configProblems = result.diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => formatDiagnostic(d));
+    if (result.valid) this.spec = result.spec;
+    try {
+      const inventory = await host.inventory();
+      const node = await host.localNode();
+      this.version ??= (await host.version()).version;
+      this.inventory = inventory;
+      this.rows = reconcile(this.spec ?? emptySpec(this.options.configDir), inventory);
+      const unnumbered = this.rows
+        .filter((row) => row.id === undefined)
+        .map((row) => `VM "${row.name}" has no ID yet: apply gives it one`);
+      this.set({
+        host: { node, pveVersion: this.version, configDir: this.options.configDir },
+        machines: this.rows
+          .filter((row) => row.id !== undefined)
+          .map(machineRow)
+          .sort((a, b) => a.id - b.id),
+        refreshedAt: Date.now(),
+        refreshing: false,
+        refreshError: undefined,
+        configProblems: [...configProblems, ...unnumbered],
+      });
+    } catch (error) {
+      this.set({ refreshing: false, refreshError: messageOf(error), configProblems });
+    }
+  }
+
+  async details(id: GuestId): Promise<GuestDetails> {
+    const row = this.rows.find((candidate) => candidate.id === id);
+    if (!row) throw new Error(`no guest ${id}`);
+    const { host } = this.options;
+    let config: GuestConfig | undefined;
+    let snapshots: GuestDetails['snapshots'] = [];
+    if (row.live) {
+      const ref = refOf(row.live);
+      config = await host.guestConfig(ref).catch(() => undefined);
+      snapshots = (await host.listSnapshots(ref).catch(() => [])).map((snap) => ({
+        name: snap.name,
+        ...(snap.snaptime ? { takenAt: snap.snaptime * 1000 } : {}),
+        ...(snap.description ? { description: snap.description } : {}),
+        ...(snap.current ? { current: true } : {}),
+      }));
+    }
+    const fields: DetailField[] = row.spec
+      ? desiredSettings(row.spec).map((setting) => ({
+          key: setting.key,
+          desired: setting.desired,
+          ...(config && setting.live(config) !== undefined ? { live: setting.live(config)! } : {}),
+          drifted: config ? !setting.inSync(config) : true,
+        }))
+      : Object.entries(config?.values ?? {}).map(([key, value]) => ({
+          key,
+          live: value,
+          drifted: false,
+        }));
+    let plan: GuestDetails['plan'] = [];
+    if (row.spec && this.spec) {
+      try {
+        const built = await buildPlan({ spec: this.spec, host, ids: [id] });
+        const guest = built.plan.guests.find((g) => g.id === id);
+        plan = (guest?.steps ?? []).map((step) => ({
+          id: step.key,
+          title: step.title,
+          commands: step.commands.map(formatArgv),
+        }));
+      } catch (error) {
+        plan = [
+          { id: 'problem', title: `the plan could not be made: ${messageOf(error)}`, commands: [] },
+        ];
+      }
+    }
+    return {
+      id,
+      name: row.name,
+      type: row.type,
+      specState: row.state,
+      ...(row.spec ? { source: row.spec.origin.file } : {}),
+      fields,
+      snapshots,
+      recentRuns: this.runs()
+        .filter((run) => run.guestIds.includes(id))
+        .slice(0, 5),
+      plan,
+    };
+  }
+
+  check(verb: ActionVerb, ids: readonly GuestId[]): ActionCheck[] {
+    return ids.map((id) => {
+      const row = this.rows.find((candidate) => candidate.id === id);
+      const refuse = (reason: string): ActionCheck => ({ id, allowed: false, reason });
+      if (!row) return refuse('not in the config or on the host');
+      if (verb === 'apply')
+        return row.spec ? { id, allowed: true } : refuse('not in the config: nothing to apply');
+      const live = row.live;
+      if (!live) return refuse('not on the host yet: apply creates it');
+      if (live.lock) return refuse(`locked (${live.lock}) by another operation`);
+      const running = live.status === 'running';
+      switch (verb) {
+        case 'start':
+          if (live.template) return refuse('a template cannot be started: clone it');
+          return running ? refuse('already running') : { id, allowed: true };
+        case 'shutdown':
+        case 'stop':
+        case 'reboot':
+          return running || live.status === 'paused'
+            ? { id, allowed: true }
+            : refuse('not running');
+        case 'snapshot':
+          return live.template ? refuse('a template cannot have snapshots') : { id, allowed: true };
+        case 'delete':
+          // Protection and linked clones need the host; act() checks them and says why.
+          return { id, allowed: true };
+        default:
+          return { id, allowed: true };
+      }
+    });
+  }
+
+  async act(
+    verb: LifecycleVerb,
+    ids: readonly GuestId[],
+    options: ActionOptions = {},
+  ): Promise<ActionOutcome> {
+    const { host } = this.options;
+    const inventory = await host.inventory();
+    const results: ActionResult[] = [];
+    for (const id of ids) {
+      const live = inventory.get(id);
+      if (!live) {
+        results.push({ id, ok: false, message: 'not on the host' });
+        continue;
+      }
+      try {
+        results.push({ id, ok: true, message: await this.actOne(verb, live, inventory, options) });
+      } catch (error) {
+        results.push({ id, ok: false, message: messageOf(error) });
+      }
+    }
+    void this.refresh();
+    return { verb, results };
+  }
+
+  private async actOne(
+    verb: LifecycleVerb,
+    live: GuestState,
+    inventory: Inventory,
+    options: ActionOptions,
+  ): Promise<string> {
+    const { host } = this.options;
+    const ref = refOf(live);
+    switch (verb) {
+      case 'start':
+        await host.start(ref);
+        return 'started';
+      case 'shutdown':
+        await host.shutdown(ref, { timeoutSeconds: 120 });
+        return 'shut down';
+      case 'stop':
+        await host.stop(ref);
+        return 'stopped';
+      case 'reboot':
+        await host.reboot(ref);
+        return 'rebooted';
+      case 'snapshot': {
+        if (!options.snapshotName) throw new Error('a snapshot needs a name');
+        await host.snapshot(ref, options.snapshotName);
+        return `snapshot ${options.snapshotName} taken`;
+      }
+      case 'delete': {
+        const refusal = await deleteRefusal(host, inventory, live, await host.guestConfig(ref));
+        if (refusal) throw new Error(`${refusal.summary}: ${refusal.hint}`);
+        if (live.status === 'running' || live.status === 'paused') await host.stop(ref);
+        await host.destroy(ref);
+        return 'deleted';
+      }
+    }
+  }
+
+  apply(ids: readonly GuestId[]): RunHandle {
+    const runId = newRunId();
+    const run = new LiveRun(runId, `apply ${ids.join(' ')}`, ids);
+    const recorder = new RunRecorder(this.options.runsDir, runId);
+    const controller = new AbortController();
+    const forward = (event: RunnerEvent) => {
+      recorder.listener(event);
+      run.onRunnerEvent(event);
+    };
+    const execute = async (guestIds: readonly GuestId[]) => {
+      if (!this.spec) throw new Error('the config has errors: fix them first (phoenix validate)');
+      const built = await buildPlan({ spec: this.spec, host: this.options.host, ids: guestIds });
+      run.addTasks(built.tasks);
+      if (built.tasks.length === 0) return;
+      await runTasks(built.tasks, {
+        title: run.state().title,
+        runId,
+        concurrency: this.options.concurrency ?? 4,
+        signal: controller.signal,
+        listeners: [forward],
+      });
+    };
+    run.attach({
+      retry: async (guestId) => {
+        await execute([guestId]).catch((error: unknown) =>
+          forward(planFailure(runId, guestId, error)),
+        );
+      },
+      destroy: async (guestId) => {
+        const live = (await this.options.host.inventory()).get(guestId);
+        if (!live) return;
+        if (live.status === 'running') await this.options.host.stop(refOf(live));
+        await this.options.host.destroy(refOf(live));
+      },
+      abort: () => controller.abort(new Error('interrupted')),
+    });
+    this.active.set(runId, run);
+    this.set({ activeRunIds: [...this.active.keys()] });
+    void execute(ids)
+      .catch((error: unknown) => {
+        for (const id of ids) forward(planFailure(runId, id, error));
+      })
+      .finally(async () => {
+        run.settle(controller.signal.aborted);
+        await recorder.close();
+        if (run.state().status !== 'waiting') this.active.delete(runId);
+        this.set({ activeRunIds: [...this.active.keys()] });
+        void this.refresh();
+      });
+    return run;
+  }
+
+  async setupStatus(): Promise<readonly SetupItem[]> {
+    return this.options.setupStatus ? this.options.setupStatus() : [];
+  }
+
+  runs(): readonly RunSummary[] {
+    const live = [...this.active.values()].map((run) => summary(run.state()));
+    const stored = listRuns(this.options.runsDir)
+      .filter((run) => !this.active.has(run.id))
+      .map((run): RunSummary => ({
+        id: run.id,
+        title: run.title,
+        guestIds: run.tasks.map(guestOfTask),
+        status: run.status,
+        startedAt: Date.parse(run.startedAt),
+        ...(run.ms === undefined ? {} : { finishedAt: Date.parse(run.startedAt) + run.ms }),
+      }));
+    return [...live, ...stored].sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  run(id: string): RunHandle | undefined {
+    const active = this.active.get(id);
+    if (active) return active;
+    const events = readRun(this.options.runsDir, id);
+    if (!events) return undefined;
+    // A finished run, replayed from the run store: read-only.
+    const started = events.find((event) => event.type === 'run-started');
+    const replay = new LiveRun(id, started?.type === 'run-started' ? started.title : id, []);
+    if (started?.type === 'run-started') {
+      replay.addTasks(
+        started.tasks.map((task) => ({
+          id: task.id,
+          title: task.title,
+          dependsOn: [],
+          steps: task.steps.map((step) => ({ ...step, run: async () => 'unchanged' as const })),
+        })),
+      );
+    }
+    for (const event of events) replay.onRunnerEvent(event);
+    const finished = events.at(-1);
+    replay.settle(finished?.type === 'run-finished' && finished.status === 'interrupted');
+    return replay;
+  }
+
+  private set(patch: Partial<EngineSnapshot>): void {
+    this.current = { ...this.current, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+}
+
+function machineRow(row: GuestRow): MachineRow {
+  const live = row.live;
+  return {
+    id: row.id!,
+    type: row.type,
+    name: row.name,
+    node: row.node ?? '-',
+    status: !live
+      ? 'absent'
+      : statuses.includes(live.status as GuestStatus)
+        ? (live.status as GuestStatus)
+        : 'unknown',
+    specState: row.state,
+    cpu: live && live.maxcpu > 0 ? live.cpu / live.maxcpu : (live?.cpu ?? 0),
+    mem: live?.mem ?? 0,
+    maxmem: live?.maxmem ?? 0,
+    tags: live?.tags ?? row.spec?.tags ?? [],
+    template: live?.template ?? row.spec?.is_template ?? false,
+    ...(live?.lock ? { lock: live.lock } : {}),
+  };
+}
+
+function summary(state: RunSummary): RunSummary {
+  const { id, title, guestIds, status, startedAt, finishedAt } = state;
+  return {
+    id,
+    title,
+    guestIds,
+    status,
+    startedAt,
+    ...(finishedAt === undefined ? {} : { finishedAt }),
+  };
+}
+
+function emptySpec(configDir: string): Spec {
+  return { vms: [], containers: [], lxcGlobals: {}, configDir };
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof HostError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A plan that could not be made, as a failed step of the guest, so the UI shows it. */
+function planFailure(runId: string, guestId: GuestId, error: unknown): RunnerEvent {
+  return {
+    type: 'step-finished',
+    runId,
+    at: new Date().toISOString(),
+    taskId: `guest/${guestId}`,
+    stepKey: 'plan',
+    status: 'failed',
+    ms: 0,
+    failure: { message: messageOf(error), logTail: [], hint: 'run phoenix plan for the details' },
+  };
+}
