@@ -94,7 +94,7 @@ export function writeConfig(config: GuestConfig, kind: 'qemu' | 'lxc'): string {
     (Object.keys(config.pending.props).length > 0 || config.pending.lxc.length > 0);
   if (hasPending)
     parts.push(writeSection(config.pending!, kind === 'qemu' ? 'PENDING' : 'pve:pending'));
-  if (config.cloudinit && Object.keys(config.cloudinit.props).length > 0) {
+  if (config.cloudinit) {
     parts.push(writeSection(config.cloudinit, 'special:cloudinit'));
   }
   for (const name of Object.keys(config.snapshots).sort()) {

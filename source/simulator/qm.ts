@@ -127,6 +127,14 @@ const allNames = [
   'wait',
 ];
 
+/** Options that go into the generated cloud-init ISO. */
+const ciKey =
+  /^(ciuser|cipassword|cicustom|ipconfig\d+|sshkeys|nameserver|searchdomain|citype|ciupgrade)$/;
+
+function ciValues(props: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(props).filter(([k]) => ciKey.test(k)));
+}
+
 const controlKeys = new Set([
   'vmid',
   'storage',
@@ -387,6 +395,12 @@ const set: SubCommand = {
         .map((k) => `-${k} ${k === 'cipassword' ? '<hidden>' : params[k]}`);
       ctx.out(`update VM ${vmid}: ${shown.join(' ')}\n`);
       const running = isRunning(ctx, vmid);
+      const changesCloudInit =
+        Object.keys(params).some((k) => ciKey.test(k)) || deletions.some((k) => ciKey.test(k));
+      if (running && changesCloudInit && !config.cloudinit) {
+        // remember what the running VM's ISO was generated from, until the next regeneration
+        config.cloudinit = { props: ciValues(config.main.props), lxc: [] };
+      }
       const props = config.main.props;
       const pendingParams: Record<string, string> = {};
       const hotParams: Record<string, string> = { storage: params.storage ?? '' };
@@ -565,7 +579,8 @@ export function startVm(ctx: Ctx, vmid: number, skiplock: boolean, node = ctx.en
         checkCicustom(ctx, props);
       }
       applyPending(conf);
-      if (conf.pending === undefined) saveConfig(ctx.env, { vmid, kind: 'qemu', node }, conf);
+      conf.cloudinit = undefined; // the ISO is regenerated from the current values
+      saveConfig(ctx.env, { vmid, kind: 'qemu', node }, conf);
       ctx.delay('start');
       const now = Date.now();
       const delays = bootDelays(ctx.env.latency);
@@ -1133,6 +1148,28 @@ export function snapshotCommands(kind: 'qemu' | 'lxc'): Record<string, SubComman
               const conf = load(ctx, vmid);
               delete conf.main.props.lock;
               conf.snapshots[name] = snapshotOf(conf, params.description);
+              if (kind === 'qemu' && params.vmstate === '1' && getRuntime(ctx.env, vmid)) {
+                // RAM saved with the snapshot: a state volume, and rollback starts the VM again
+                const first = bootDisk(conf.main.props);
+                const sid =
+                  conf.main.props.vmstatestorage ??
+                  parseVolid((first && conf.main.props[first]?.split(',')[0]) || '')?.storage ??
+                  'local-lvm';
+                const volid = allocVolume(
+                  ctx.env,
+                  sid,
+                  vmid,
+                  memoryMiB(conf.main.props) * 2 * 1024 ** 2,
+                  {
+                    name: `vm-${vmid}-state-${name}`,
+                  },
+                );
+                Object.assign(conf.snapshots[name]!.props, {
+                  vmstate: volid,
+                  runningmachine: 'pc-i440fx-10.0+pve0',
+                  runningcpu: 'kvm64,enforce,+kvm_pv_eoi,+kvm_pv_unhalt,+lahf_lm,+sep',
+                });
+              }
               conf.main.props.parent = name;
               saveConfig(ctx.env, refOf(ctx, vmid), conf);
             });
@@ -1232,6 +1269,7 @@ export function snapshotCommands(kind: 'qemu' | 'lxc'): Record<string, SubComman
           lockIt(ctx, vmid, () => {
             const conf = load(ctx, vmid);
             const removed = conf.snapshots[name]!;
+            if (removed.props.vmstate) freeVolume(ctx.env, removed.props.vmstate);
             delete conf.snapshots[name];
             for (const snap of Object.values(conf.snapshots)) {
               if (snap.props.parent === name) {
@@ -1413,12 +1451,23 @@ const table: CommandTable = {
       },
       run(ctx, { params }) {
         const { config: conf } = localVm(ctx, Number(params.vmid));
-        const ci =
-          /^(ciuser|cipassword|cicustom|ipconfig\d+|sshkeys|nameserver|searchdomain|citype|ciupgrade)$/;
-        for (const key of Object.keys(conf.main.props)
-          .filter((k) => ci.test(k))
-          .sort()) {
-          ctx.out(`cur ${key}: ${key === 'cipassword' ? '**********' : conf.main.props[key]}\n`);
+        const current = conf.main.props;
+        // [special:cloudinit] holds the values the last generated ISO was built from
+        const generated = conf.cloudinit?.props ?? ciValues(current);
+        const keys = [
+          ...new Set([
+            ...Object.keys(current).filter((k) => ciKey.test(k)),
+            ...Object.keys(generated),
+          ]),
+        ].sort();
+        const show = (k: string, v: string) => `${k}: ${k === 'cipassword' ? '**********' : v}`;
+        for (const key of keys) {
+          const now = current[key];
+          const was = generated[key];
+          if (now === undefined) ctx.out(`del ${show(key, was!)}\n`);
+          else if (was === undefined) ctx.out(`new ${show(key, now)}\n`);
+          else if (was !== now) ctx.out(`cur ${show(key, was)}\nnew ${show(key, now)}\n`);
+          else ctx.out(`cur ${show(key, now)}\n`);
         }
       },
     },

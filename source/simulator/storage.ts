@@ -166,7 +166,9 @@ export function listVolumes(env: SimEnv, storage: StorageDef): Volume[] {
       vmid,
     });
   const diskInfo = (name: string) => {
-    const m = /^(?:vm|base)-(\d+)-(?:disk-\d+|cloudinit)(?:\.(qcow2|raw|vmdk))?$/.exec(name);
+    const m = /^(?:vm|base)-(\d+)-(?:disk-\d+|cloudinit|state-[\w-]+)(?:\.(qcow2|raw|vmdk))?$/.exec(
+      name,
+    );
     return m ? { vmid: Number(m[1]), format: m[2] ?? 'raw' } : undefined;
   };
   if (!fileBased(storage)) {

@@ -162,3 +162,37 @@ describe('timeouts and tasks', () => {
     );
   });
 });
+
+describe('cloud-init pending and RAM snapshots', () => {
+  it('cloud-init changes on a running VM are tracked in [special:cloudinit] until regeneration', () => {
+    host.qm('set', '120', '--ipconfig0', 'ip=dhcp');
+    host.qm('start', '120');
+    host.qm('set', '120', '--ciuser', 'bob', '--ipconfig0', 'ip=10.0.0.9/24,gw=10.0.0.1');
+    expect(readConf(host, 'qemu-server', 120)).toContain(
+      '\n[special:cloudinit]\nipconfig0: ip=dhcp\n',
+    );
+    expect(host.qm('cloudinit', 'pending', '120').stdout).toBe(
+      'new ciuser: bob\ncur ipconfig0: ip=dhcp\nnew ipconfig0: ip=10.0.0.9/24,gw=10.0.0.1\n',
+    );
+    expect(host.qm('cloudinit', 'update', '120').stdout).toBe('generating cloud-init ISO\n');
+    expect(readConf(host, 'qemu-server', 120)).not.toContain('[special:cloudinit]');
+    expect(host.qm('cloudinit', 'pending', '120').stdout).toBe(
+      'cur ciuser: bob\ncur ipconfig0: ip=10.0.0.9/24,gw=10.0.0.1\n',
+    );
+  });
+
+  it('a snapshot with --vmstate saves RAM; rollback starts the VM again', () => {
+    expect(host.qm('snapshot', '120', 'live', '--vmstate', '1').code).toBe(0);
+    expect(host.qm('config', '120', '--snapshot', 'live').stdout).toContain(
+      'vmstate: local-lvm:vm-120-state-live\n',
+    );
+    host.qm('stop', '120');
+    expect(host.qm('rollback', '120', 'live').code).toBe(0);
+    expect(host.qm('status', '120').stdout).toBe('status: running\n');
+    expect(host.qm('delsnapshot', '120', 'live').code).toBe(0);
+    expect(host.run('pvesm', ['list', 'local-lvm', '--vmid', '120']).stdout).not.toContain(
+      'state-live',
+    );
+    host.qm('stop', '120');
+  });
+});
