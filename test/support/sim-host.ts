@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +80,9 @@ export async function createSimHost(
       });
     },
     calls() {
-      return readFileSync(join(dir, 'calls.jsonl'), 'utf8')
+      const log = join(dir, 'calls.jsonl');
+      if (!existsSync(log)) return [];
+      return readFileSync(log, 'utf8')
         .split('\n')
         .filter(Boolean)
         .map((line) => JSON.parse(line) as CallRecord);
