@@ -255,6 +255,35 @@ export async function askSetupAnswers(
         ];
         break;
       }
+      case 'firewall': {
+        if (hypervisor?.firewall) {
+          prompter.say('  keeping the firewall section of the config');
+          break;
+        }
+        const address = hypervisor?.network?.interfaces?.address;
+        const lan = await prompter.ask(
+          '  Network allowed to reach SSH and the web UI',
+          address ? address.replace(/\.\d+\//, '.0/') : '10.0.0.0/24',
+        );
+        const drop = await prompter.yes('  Drop all other incoming traffic to the host?', false);
+        answers.firewall = {
+          enabled: true,
+          default_input_policy: drop ? 'DROP' : 'ACCEPT',
+          default_output_policy: 'ACCEPT',
+          global_firewall_rules: [
+            { type: 'in', action: 'ACCEPT', macro: 'SSH', source: lan, comment: 'SSH' },
+            {
+              type: 'in',
+              action: 'ACCEPT',
+              source: lan,
+              proto: 'tcp',
+              port: '8006',
+              comment: 'web UI',
+            },
+          ],
+        };
+        break;
+      }
       case 'nvidia': {
         const version = await prompter.ask(
           '  Driver version',

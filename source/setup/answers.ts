@@ -32,6 +32,13 @@ export interface SetupAnswers {
   internalBridge?: { name: string; subnet: string };
   /** NFS exports (replace nfs.exports). */
   nfsExports?: { path: string; clients: string[]; options?: string[] }[];
+  /** The cluster firewall (replaces the firewall section). */
+  firewall?: {
+    enabled: boolean;
+    default_input_policy: 'ACCEPT' | 'DROP' | 'REJECT';
+    default_output_policy: 'ACCEPT' | 'DROP' | 'REJECT';
+    global_firewall_rules: Record<string, string | boolean>[];
+  };
   nvidia?: { install: boolean; version?: string; runfile_url?: string };
 }
 
@@ -123,6 +130,7 @@ export function answerEdits(text: string | undefined, answers: SetupAnswers): Js
   }
   if (answers.internalBridge)
     edits.push({ path: ['network', 'internal_bridge'], value: answers.internalBridge });
+  if (answers.firewall) edits.push({ path: ['firewall'], value: answers.firewall });
   if (answers.nfsExports) edits.push({ path: ['nfs', 'exports'], value: answers.nfsExports });
   if (answers.nvidia) {
     for (const [key, value] of Object.entries(answers.nvidia))

@@ -63,6 +63,15 @@ export const SETUP_STEPS: readonly SetupStepInfo[] = [
     configKeys: ['nfs.exports'],
   },
   {
+    id: 'firewall',
+    title: 'Cluster firewall',
+    explanation:
+      'Sets the cluster firewall options and adds the rules of the config to /etc/pve/firewall/cluster.fw; rules already there are kept, the file is never rewritten.',
+    undo: 'restores cluster.fw exactly as it was (removes it when setup created it)',
+    script: 'firewall.sh',
+    configKeys: ['firewall'],
+  },
+  {
     id: 'nvidia',
     title: 'NVIDIA driver',
     explanation:

@@ -13,6 +13,7 @@ export const SETUP_STEP_IDS = [
   'zfs',
   'network',
   'nfs',
+  'firewall',
   'nvidia',
 ] as const;
 export type SetupStepId = (typeof SETUP_STEP_IDS)[number];

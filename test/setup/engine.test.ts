@@ -51,6 +51,7 @@ describe('phoenix setup engine against a fake root', () => {
       ['zfs', 'changes'],
       ['network', 'changes'],
       ['nfs', 'changes'],
+      ['firewall', 'changes'],
       ['nvidia', 'changes'],
     ]);
     const files = checks.flatMap((c) => c.files);
@@ -127,6 +128,10 @@ describe('phoenix setup engine against a fake root', () => {
       '# /etc/exports: the access control list for NFS\n/srv/legacy 10.0.0.0/24(ro)\n',
     );
     expect(host.calls()).toContain('exportfs -ra');
+    // firewall: a new cluster.fw
+    expect(host.read('/etc/pve/firewall/cluster.fw')).toBe(
+      '[OPTIONS]\nenable: 1\npolicy_in: DROP\npolicy_out: ACCEPT\n\n[RULES]\nIN ACCEPT -source 10.0.0.0/24 -p tcp -dport 8006 # web UI\nIN SSH(ACCEPT) -source 10.0.0.0/24\n',
+    );
     // time
     expect(host.read('/var/lib/phoenix-stub/host/timezone').trim()).toBe('Europe/Berlin');
     expect(host.read('/var/lib/phoenix-stub/host/ntp').trim()).toBe('yes');
@@ -318,5 +323,50 @@ describe('phoenix setup engine against a fake root', () => {
     expect(host.mutatingCalls()).toEqual([]);
     expect(readResume(host.env())).toBeUndefined();
     expect(existsSync(host.path('/var/lib/phoenix_hypervisor/setup/nvidia-pending'))).toBe(false);
+  });
+
+  it('firewall: an existing cluster.fw keeps its rules; options set, missing rules appended; undo restores it', async () => {
+    const mine =
+      '[OPTIONS]\n\nenable: 0\n\n[IPSET office]\n192.168.5.0/24\n\n[RULES]\n\nIN ACCEPT -source +office -p tcp -dport 443 # my own rule\nIN SSH(ACCEPT) -source 10.0.0.0/24\n';
+    host.write('/etc/pve/firewall/cluster.fw', mine);
+    const { events } = await setup(['firewall']);
+    expect(failures(events)).toEqual([]);
+    expect(host.read('/etc/pve/firewall/cluster.fw')).toBe(
+      '[OPTIONS]\npolicy_in: DROP\npolicy_out: ACCEPT\n\nenable: 1\n\n[IPSET office]\n192.168.5.0/24\n\n[RULES]\n\nIN ACCEPT -source +office -p tcp -dport 443 # my own rule\nIN SSH(ACCEPT) -source 10.0.0.0/24\nIN ACCEPT -source 10.0.0.0/24 -p tcp -dport 8006 # web UI\n',
+    );
+    const second = await setup(['firewall']);
+    expect(second.outcome.changed).toEqual([]);
+    await undoStep({
+      env: host.env(),
+      hypervisor: fullHypervisor(),
+      step: 'firewall',
+      listeners: [],
+    });
+    expect(host.read('/etc/pve/firewall/cluster.fw')).toBe(mine);
+  });
+
+  it('apt-get failing over IPv6 is retried over IPv4 (pain point 11)', async () => {
+    const env = host.env();
+    env.processEnv = { ...env.processEnv, PHOENIX_STUB_FAIL: 'apt-get:100:1' };
+    const events: RunEvent[] = [];
+    const outcome = await runSetup({
+      env,
+      hypervisor: fullHypervisor(),
+      steps: ['repositories'],
+      listeners: [(e) => events.push(e)],
+    });
+    expect(failures(events)).toEqual([]);
+    expect(outcome.status).toBe('succeeded');
+    const updates = host.calls().filter((c) => c.startsWith('apt-get') && c.endsWith('update -q'));
+    expect(updates).toHaveLength(2);
+    expect(updates[1]).toContain('Acquire::ForceIPv4=true');
+  });
+
+  it('NVIDIA: a host that binds NVIDIA GPUs to vfio-pci is a conflict, nothing installed (pain point 21)', async () => {
+    host.write('/etc/modprobe.d/vfio.conf', 'options vfio-pci ids=10de:2684,10de:22ba\n');
+    const { outcome, events } = await setup(['nvidia']);
+    expect(outcome.status).toBe('failed');
+    expect(failures(events).join()).toContain('vfio-pci');
+    expect(host.mutatingCalls()).toEqual([]);
   });
 });

@@ -229,6 +229,22 @@ export function fullHypervisor(): HypervisorSpec {
         { path: '/srv/legacy', clients: ['10.0.0.5'] },
       ],
     },
+    firewall: {
+      enabled: true,
+      default_input_policy: 'DROP',
+      default_output_policy: 'ACCEPT',
+      global_firewall_rules: [
+        {
+          type: 'in',
+          action: 'ACCEPT',
+          source: '10.0.0.0/24',
+          proto: 'tcp',
+          port: '8006',
+          comment: 'web UI',
+        },
+        { type: 'in', action: 'ACCEPT', macro: 'SSH', source: '10.0.0.0/24' },
+      ],
+    },
     nvidia_driver: { install: true, version: '580.76.05' },
     extra: { setup: { base_packages: ['curl', 'jq', 'htop'] } },
   };

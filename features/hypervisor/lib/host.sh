@@ -148,10 +148,18 @@ hv_write_file() {
   content="$(cat; printf x)"
   content="${content%x}"
   if [[ -f "$R$path" ]] && [[ "$(cat "$R$path"; printf x)" == "${content}x" ]] &&
-    [[ "$(stat -c %a "$R$path")" == "$(printf '%o' "$((8#$mode))")" ]]; then
+    [[ "$path" == /etc/pve/* || "$(stat -c %a "$R$path")" == "$(printf '%o' "$((8#$mode))")" ]]; then
     return 0
   fi
   hv_backup "$path"
+  if [[ "$path" == /etc/pve/* ]]; then
+    # pmxcfs (the cluster file system) commits a file atomically when it is closed and keeps
+    # its own modes: no temp file, no chmod.
+    mkdir -p "$(dirname "$R$path")"
+    printf '%s' "$content" >"$R$path"
+    log "wrote $path"
+    return 0
+  fi
   printf '%s' "$content" | ensure_file "$path" "$mode"
 }
 
