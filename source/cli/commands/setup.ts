@@ -192,6 +192,10 @@ async function setup(options: SetupOptions, command: Command, context: CommandCo
   let consent = (options.wipe ?? []).map((word) => word.replace(/^\/dev\/disk\/by-id\//, ''));
   const prompter = interactive ? new SetupPrompter() : undefined;
   try {
+    if (prompter && !steps && resume && rebootedSince(env, resume)) {
+      if (await prompter.yes(`Continue the interrupted setup (${resume.steps.join(', ')})?`, true))
+        steps = resume.steps;
+    }
     if (prompter && !steps) {
       const answers = await askSetupAnswers(prompter, env, hypervisor, report);
       const file = saveAnswers(configDir, answers);
