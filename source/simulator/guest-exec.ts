@@ -18,6 +18,9 @@ export interface ExecResult {
   err: string;
   /** The command could not be started at all (not found, not executable). */
   notStarted?: string;
+  /** It ran longer than the allowed time and was stopped. */
+  timedOut?: boolean;
+  signal?: number;
 }
 
 /** The directory of stub system commands: dist/sim-guest-bin next to sim.js, or the source dir. */
@@ -155,7 +158,7 @@ export function runInGuest(
   ctx: Ctx,
   vmid: number,
   argv: string[],
-  options: { stdin?: string; inherit?: boolean } = {},
+  options: { stdin?: string; inherit?: boolean; timeoutMs?: number } = {},
 ): ExecResult {
   const ref = findGuest(ctx.env, vmid);
   const kind = ref?.kind ?? 'qemu';
@@ -216,7 +219,17 @@ export function runInGuest(
     stdio: options.inherit ? 'inherit' : 'pipe',
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
   });
+  if (child.error && (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    return {
+      exitcode: 143,
+      out: child.stdout ?? '',
+      err: child.stderr ?? '',
+      timedOut: true,
+      signal: 15,
+    };
+  }
   if (child.error) {
     const code = (child.error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'No such file or directory' : 'Permission denied';

@@ -25,6 +25,7 @@ import { qmMain } from './qm.js';
 import { pctMain } from './pct.js';
 import { catalogue } from './pveam.js';
 import { dhcpAddress } from './guest-exec.js';
+import { downloadUrlRoute } from './download-url.js';
 
 type Json = Record<string, unknown>;
 
@@ -224,6 +225,7 @@ function delegated(kind: 'qemu' | 'lxc'): Route[] {
   };
   const base = `/nodes/{node}/${kind}/{vmid}`;
   const routes: Route[] = [
+  downloadUrlRoute,
     {
       method: 'DELETE',
       template: base,

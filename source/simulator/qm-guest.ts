@@ -193,13 +193,17 @@ export const guestExec: SubCommand = {
     if (!rest.length && stdin === undefined)
       throw new SimError('command or input-data (or both) required');
     agentReady(ctx, vmid);
-    const result = runInGuest(ctx, vmid, rest, { stdin });
+    // synchronous mode waits --timeout seconds (default 30, 0 = forever); the simulator then
+    // stops the command (a real guest would let it run on)
+    const timeout = params.synchronous === '0' ? 0 : Number(params.timeout ?? 30);
+    const result = runInGuest(ctx, vmid, rest, { stdin, timeoutMs: timeout * 1000 });
     if (result.notStarted) {
       throw new SimError(
         `Agent error: Guest agent command failed, error was 'Failed to execute child process “${rest[0]}” (${result.notStarted})'`,
       );
     }
     const status: Record<string, unknown> = { exited: 1, exitcode: result.exitcode };
+    if (result.signal) status.signal = result.signal;
     if (result.out) status['out-data'] = result.out;
     if (result.err) status['err-data'] = result.err;
     const dir = execDir(ctx, vmid);
@@ -215,7 +219,8 @@ export const guestExec: SubCommand = {
       }
     }
     writeAtomic(`${dir}/${pid}.json`, JSON.stringify(status));
-    if (params.synchronous === '0') {
+    if (params.synchronous === '0' || result.timedOut) {
+      if (result.timedOut) ctx.err('timeout reached, returning pid\n');
       ctx.out(`${jsonPretty({ pid })}\n`);
       return 0;
     }

@@ -73,6 +73,18 @@ describe('guest agent', () => {
     });
   });
 
+  it('--timeout: a command that runs too long returns its pid with a warning', () => {
+    const r = host.qm('guest', 'exec', '110', '--timeout', '1', '--', 'sleep', '5');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('timeout reached, returning pid\n');
+    expect(r.stdout).toMatch(/^\{\n {3}"pid" : \d+\n\}\n$/);
+    expect(
+      host.qm('guest', 'exec', '110', '--synchronous', '0', '--timeout', '5', '--', 'true').stderr,
+    ).toBe(
+      "400 Parameter verification failed.\nsynchronous: needs to be set for 'timeout'\nqm guest exec <vmid> [<extra-args>] [OPTIONS]\n",
+    );
+  });
+
   it('network-get-interfaces reports the configured NIC', () => {
     const ifaces = JSON.parse(host.qm('agent', '110', 'network-get-interfaces').stdout) as {
       name: string;

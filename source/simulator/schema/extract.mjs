@@ -73,6 +73,7 @@ const wanted = [
   'GET /nodes/{node}/storage',
   'GET /nodes/{node}/storage/{storage}/content',
   'DELETE /nodes/{node}/storage/{storage}/content/{volume}',
+  'POST /nodes/{node}/storage/{storage}/download-url',
   'GET /nodes/{node}/aplinfo',
   'POST /nodes/{node}/aplinfo',
 ];
