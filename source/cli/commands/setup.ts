@@ -215,7 +215,7 @@ async function setup(options: SetupOptions, command: Command, context: CommandCo
     }
 
     const checks = await planSetup({ env, hypervisor, steps, consent });
-    if (json) printJson(output, { preflight: report, plan: checks });
+    if (json) output.out(JSON.stringify({ type: 'setup-plan', preflight: report, plan: checks }));
     else printPlan(checks, g, write);
     if (prompter) {
       const missing = unconfirmedWipes(checks, consent);
