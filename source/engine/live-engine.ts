@@ -40,6 +40,9 @@ export interface LiveEngineOptions {
   setupStatus?: () => Promise<readonly SetupItem[]>;
 }
 
+/** Finished runs whose handles stay in memory (the rest are read again from the run store). */
+const FINISHED_RUNS_KEPT = 8;
+
 const statuses: readonly GuestStatus[] = ['running', 'stopped', 'paused', 'suspended'];
 
 /**
@@ -50,6 +53,11 @@ export class LiveEngine implements Engine {
   private current: EngineSnapshot;
   private readonly listeners = new Set<() => void>();
   private readonly active = new Map<string, LiveRun>();
+  /**
+   * Finished runs already opened, by id: `run(id)` hands out the same handle every time (the UI
+   * follows a handle by identity; a new replay per call re-rendered it without end).
+   */
+  private readonly finished = new Map<string, LiveRun>();
   private spec: Spec | undefined;
   private inventory: Inventory | undefined;
   private rows: GuestRow[] = [];
@@ -309,7 +317,10 @@ export class LiveEngine implements Engine {
       .finally(async () => {
         run.settle(controller.signal.aborted);
         await recorder.close();
-        if (run.state().status !== 'waiting') this.active.delete(runId);
+        if (run.state().status !== 'waiting') {
+          this.active.delete(runId);
+          this.keepFinished(run);
+        }
         this.set({ activeRunIds: [...this.active.keys()] });
         void this.refresh();
       });
@@ -336,7 +347,7 @@ export class LiveEngine implements Engine {
   }
 
   run(id: string): RunHandle | undefined {
-    const active = this.active.get(id);
+    const active = this.active.get(id) ?? this.finished.get(id);
     if (active) return active;
     const events = readRun(this.options.runsDir, id);
     if (!events) return undefined;
@@ -356,7 +367,18 @@ export class LiveEngine implements Engine {
     for (const event of events) replay.onRunnerEvent(event);
     const finished = events.at(-1);
     replay.settle(finished?.type === 'run-finished' && finished.status === 'interrupted');
+    this.keepFinished(replay);
     return replay;
+  }
+
+  private keepFinished(run: LiveRun): void {
+    this.finished.delete(run.id);
+    this.finished.set(run.id, run);
+    // Each keeps at most a bounded log tail per guest; a few are plenty for the runs view.
+    for (const id of this.finished.keys()) {
+      if (this.finished.size <= FINISHED_RUNS_KEPT) break;
+      this.finished.delete(id);
+    }
   }
 
   private set(patch: Partial<EngineSnapshot>): void {

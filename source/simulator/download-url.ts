@@ -54,9 +54,7 @@ function downloadUrl(ctx: Ctx, vars: Record<string, string>, params: Record<stri
   if (!storage.content.includes(content))
     throw new SimError(`storage '${storage.id}' does not support '${content}' content`);
   if (!storage.path) {
-    throw new SimError(
-      `can't upload to storage type '${storage.type}', not a file based storage!`,
-    );
+    throw new SimError(`can't upload to storage type '${storage.type}', not a file based storage!`);
   }
   // "Caution: This will be normalized!"
   const filename = params.filename!.replace(/[^a-zA-Z0-9\-.+=_]/g, '_');

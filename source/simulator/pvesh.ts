@@ -225,7 +225,6 @@ function delegated(kind: 'qemu' | 'lxc'): Route[] {
   };
   const base = `/nodes/{node}/${kind}/{vmid}`;
   const routes: Route[] = [
-  downloadUrlRoute,
     {
       method: 'DELETE',
       template: base,
@@ -353,6 +352,7 @@ interface Route {
 }
 
 const routes: Route[] = [
+  downloadUrlRoute,
   {
     method: 'GET',
     template: '/cluster/resources',

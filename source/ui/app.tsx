@@ -209,7 +209,13 @@ function Screen({
   const setup = useSetup(state.view === 'setup');
   setupRef.current = Math.max(0, (setup.items?.length ?? 0) - (bodyHeight - 1));
 
-  const runHandle = state.view === 'pipeline' && state.runId ? engine.run(state.runId) : undefined;
+  // Looked up once per run id (and again when the set of active runs changes): useRun follows the
+  // handle by identity, and a finished run's handle may be read from the run store.
+  const pipelineRunId = state.view === 'pipeline' ? state.runId : undefined;
+  const runHandle = useMemo(
+    () => (pipelineRunId ? engine.run(pipelineRunId) : undefined),
+    [engine, pipelineRunId, snapshot.activeRunIds],
+  );
   const run = useRun(runHandle);
 
   const rows = useMemo(() => visibleRows(snapshot.machines, state), [snapshot.machines, state]);

@@ -17,6 +17,38 @@ export interface TuiOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Stderr written while the TUI is up is kept up to this size; the rest is counted. */
+const STDERR_HELD_MAX = 64 * 1024;
+
+/**
+ * Holds what is written to stderr while the alternate screen is up and writes it once the screen
+ * is restored. On the screen it would scroll ink's frame under it: ink's incremental renderer
+ * redraws only the lines it believes changed, so the shifted lines stayed wrong (a stale step
+ * line in the header, the top of the pipeline view gone). Returns the release function.
+ */
+function holdStderr(): () => void {
+  const stderr = process.stderr;
+  const write = stderr.write;
+  const held: string[] = [];
+  let size = 0;
+  let dropped = 0;
+  stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (size + text.length <= STDERR_HELD_MAX) {
+      held.push(text);
+      size += text.length;
+    } else dropped += text.length;
+    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    if (callback) process.nextTick(callback);
+    return true;
+  }) as typeof stderr.write;
+  return () => {
+    stderr.write = write;
+    if (dropped > 0) held.push(`phoenix: ${dropped} more bytes of stderr output left out\n`);
+    if (held.length > 0) stderr.write(held.join(''));
+  };
+}
+
 /** Runs the TUI until the user quits; resolves with the exit code. */
 export async function runTui(engine: Engine, options: TuiOptions = {}): Promise<number> {
   const env = options.env ?? process.env;
@@ -25,11 +57,13 @@ export async function runTui(engine: Engine, options: TuiOptions = {}): Promise<
     color: colorWanted(env, options.color !== false),
   });
   const stdout = process.stdout;
+  const releaseStderr = holdStderr();
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
     stdout.write(LEAVE_ALT_SCREEN);
+    releaseStderr();
   };
 
   stdout.write(ENTER_ALT_SCREEN);
