@@ -7,11 +7,14 @@ import type {
   ActionOutcome,
   ActionResult,
   ActionVerb,
+  DraftProblem,
   Engine,
   EngineSnapshot,
   FailureAction,
   GuestDetails,
+  GuestDraft,
   GuestId,
+  HostFacts,
   HostSummary,
   LifecycleVerb,
   MachineRow,
@@ -26,6 +29,8 @@ import type {
   SnapshotInfo,
   StepFailure,
 } from './types.js';
+import { createHash } from 'node:crypto';
+import { DraftChecker, draftId, stageDraftText, type ConfigTexts } from './drafts.js';
 
 /** Time and timers, injectable so tests decide when things happen. */
 export interface Scheduler {
@@ -111,6 +116,10 @@ export interface FakeEngineOptions {
   failures?: readonly InjectedFailure[];
   /** Guests that apply may run at the same time. */
   parallelism?: number;
+  /** The config files the wizards validate against and write to (in memory). */
+  configTexts?: ConfigTexts;
+  /** What the wizards are offered (over demoHostFacts). */
+  facts?: Partial<HostFacts>;
 }
 
 const GiB = 1024 ** 3;
@@ -273,6 +282,10 @@ export class FakeEngine implements Engine {
   private readonly runList: FakeRun[] = [];
   private refreshCount = 0;
   private runSeq = 0;
+  /** The in-memory config the wizards write to. */
+  configTexts: ConfigTexts;
+  private readonly facts: Partial<HostFacts>;
+  private readonly drafts = new DraftChecker();
 
   constructor(options: FakeEngineOptions = {}) {
     this.scheduler = options.scheduler ?? realScheduler;
@@ -289,6 +302,8 @@ export class FakeEngine implements Engine {
       configDir: '/usr/local/phoenix_hypervisor/etc',
       ...options.host,
     };
+    this.configTexts = { ...options.configTexts };
+    this.facts = options.facts ?? {};
     this.snapshots.set(103, [
       { name: 'before-upgrade', takenAt: Date.UTC(2026, 10, 1), description: 'pg 16' },
     ]);
@@ -473,6 +488,62 @@ export class FakeEngine implements Engine {
 
   run(id: string): RunHandle | undefined {
     return this.runList.find((r) => r.id === id);
+  }
+
+  async hostFacts(): Promise<HostFacts> {
+    const usedIds = this.machines.map((m) => m.id);
+    let nextId = 100;
+    while (usedIds.includes(nextId)) nextId++;
+    return {
+      ...demoHostFacts(),
+      node: this.host.node,
+      nextId,
+      usedIds,
+      usedNames: this.machines.map((m) => m.name.toLowerCase()),
+      ...this.facts,
+    };
+  }
+
+  checkDraft(draft: GuestDraft): DraftProblem[] {
+    const problems = this.drafts.check(this.configTexts, draft);
+    const taken = this.find(draftId(draft));
+    if (taken && !problems.some((p) => p.field === (draft.kind === 'qemu' ? 'vm_id' : 'ctid')))
+      problems.unshift({
+        field: draft.kind === 'qemu' ? 'vm_id' : 'ctid',
+        severity: 'error',
+        message: `ID ${taken.id} is already used on the host by "${taken.name}"`,
+      });
+    return problems;
+  }
+
+  /** Not a real crypt(3) hash: the fake never reaches a host. Same shape as one ($6$salt$hash). */
+  async hashPassword(password: string): Promise<string> {
+    const digest = createHash('sha512').update(password).digest('base64').replace(/[+=]/g, '.');
+    return `$6$fakesalt$${digest}`;
+  }
+
+  async planDraft(draft: GuestDraft): Promise<readonly PlannedStep[]> {
+    const name = draft.kind === 'qemu' ? draft.entry.vm_name : draft.entry.name;
+    return stepsFor(row(draftId(draft), draft.kind, name, 'absent', 'missing', []));
+  }
+
+  async defineGuest(draft: GuestDraft): Promise<{ file: string; id: GuestId }> {
+    const errors = this.checkDraft(draft).filter((p) => p.severity === 'error');
+    if (errors.length > 0) throw new Error(errors[0]!.message);
+    this.configTexts = stageDraftText(this.configTexts, draft);
+    const id = draftId(draft);
+    const name = draft.kind === 'qemu' ? draft.entry.vm_name : draft.entry.name;
+    const tags = Array.isArray(draft.entry.tags) ? (draft.entry.tags as string[]) : [];
+    this.machines = [
+      ...this.machines,
+      row(id, draft.kind, name, 'absent', 'missing', tags, { mem: 0 }),
+    ].sort((a, b) => a.id - b.id);
+    this.current = { ...this.build(false), refreshedAt: this.current.refreshedAt };
+    this.emit();
+    return {
+      file: `${this.host.configDir}/${draft.kind === 'qemu' ? 'phoenix_vm_configs.json' : 'phoenix_lxc_configs.json'}`,
+      id,
+    };
   }
 
   // ---- used by FakeRun ----
@@ -878,6 +949,98 @@ class FakeRun implements RunHandle {
   private emit(event: RunEvent): void {
     for (const listener of [...this.listeners]) listener(event);
   }
+}
+
+/** What the demo host offers the wizards. */
+export function demoHostFacts(): HostFacts {
+  const GB = 1000 ** 3;
+  return {
+    node: 'pve1',
+    nextId: 100,
+    usedIds: [],
+    usedNames: [],
+    imageStorages: [
+      {
+        id: 'local-lvm',
+        type: 'lvmthin',
+        availableBytes: 180 * GB,
+        totalBytes: 400 * GB,
+        active: true,
+      },
+      {
+        id: 'fastdata',
+        type: 'zfspool',
+        availableBytes: 1200 * GB,
+        totalBytes: 2000 * GB,
+        active: true,
+      },
+    ],
+    rootdirStorages: [
+      {
+        id: 'local-lvm',
+        type: 'lvmthin',
+        availableBytes: 180 * GB,
+        totalBytes: 400 * GB,
+        active: true,
+      },
+    ],
+    bridges: [
+      { name: 'vmbr0', cidr: '10.0.0.2/24', vlanAware: false },
+      { name: 'vmbr1', vlanAware: true },
+    ],
+    templates: [
+      { id: 9000, name: 'ubuntu-2404-tmpl', type: 'qemu', where: 'host+config' },
+      { id: 900, name: 'debian-12-base', type: 'lxc', where: 'config' },
+    ],
+    osTemplates: [
+      {
+        volid: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+        file: 'debian-12-standard_12.7-1_amd64.tar.zst',
+        downloaded: true,
+      },
+      {
+        volid: 'local:vztmpl/ubuntu-24.04-standard_24.04-2_amd64.tar.zst',
+        file: 'ubuntu-24.04-standard_24.04-2_amd64.tar.zst',
+        downloaded: false,
+      },
+    ],
+    gpus: [],
+    sshKeys: [
+      {
+        label: '~/.ssh/id_ed25519.pub admin@workstation',
+        key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJFoReWUwqimvy6rJjJeHVGmKk2N5uYmzLWDqtkAMZN admin@workstation',
+      },
+    ],
+    features: {
+      vm: [
+        { name: 'base_setup', description: 'base packages' },
+        { name: 'docker', description: 'Docker Engine' },
+      ],
+      lxc: [{ name: 'docker', description: 'Docker Engine' }],
+    },
+    defaults: {
+      vm: {
+        cpu_sockets: 1,
+        cpu_cores: 2,
+        memory_mb: 4096,
+        boot_disk_size_gb: 50,
+        boot_disk_storage: 'local-lvm',
+        network_bridge: 'vmbr0',
+        network_model: 'virtio',
+        os_type: 'l26',
+      },
+      lxc: {
+        memory_mb: 512,
+        swap_mb: 512,
+        cores: 1,
+        storage_pool: 'local-lvm',
+        storage_size_gb: 8,
+        unprivileged: true,
+        network_config: { name: 'eth0', bridge: 'vmbr0', ip: 'dhcp' },
+      },
+    },
+    problems: [],
+  };
 }
 
 /** The engine behind PHOENIX_FAKE_ENGINE=1: the demo host, real time, one injected failure. */

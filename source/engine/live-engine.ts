@@ -11,6 +11,11 @@ import { newRunId, runTasks } from '../runner/runner.js';
 import { listRuns, readRun, RunRecorder } from '../runs/store.js';
 import type { RunEvent as RunnerEvent } from '../runner/types.js';
 import { guestOfTask, LiveRun } from './live-run.js';
+import { upsertGuest } from '../config/writer.js';
+import { hashPassword } from '../host/host-scripts.js';
+import { UserError } from '../util/user-error.js';
+import { DraftChecker, draftId, readConfigTexts } from './drafts.js';
+import { readHostFacts } from './host-facts.js';
 import type {
   ActionCheck,
   ActionOptions,
@@ -20,11 +25,15 @@ import type {
   DetailField,
   Engine,
   EngineSnapshot,
+  DraftProblem,
   GuestDetails,
+  GuestDraft,
   GuestId,
   GuestStatus,
+  HostFacts,
   LifecycleVerb,
   MachineRow,
+  PlannedStep,
   RunHandle,
   RunSummary,
   SetupItem,
@@ -63,6 +72,7 @@ export class LiveEngine implements Engine {
   private rows: GuestRow[] = [];
   private refreshing: Promise<void> | undefined;
   private version: string | undefined;
+  private readonly drafts = new DraftChecker();
 
   constructor(private readonly options: LiveEngineOptions) {
     this.current = {
@@ -379,6 +389,75 @@ export class LiveEngine implements Engine {
       if (this.finished.size <= FINISHED_RUNS_KEPT) break;
       this.finished.delete(id);
     }
+  }
+
+  hostFacts(): Promise<HostFacts> {
+    return readHostFacts({ host: this.options.host, configDir: this.options.configDir });
+  }
+
+  checkDraft(draft: GuestDraft): DraftProblem[] {
+    return this.drafts.check(
+      readConfigTexts(this.options.configDir),
+      draft,
+      this.options.configDir,
+    );
+  }
+
+  hashPassword(password: string): Promise<string> {
+    return hashPassword(password);
+  }
+
+  async planDraft(draft: GuestDraft): Promise<readonly PlannedStep[]> {
+    // The plan of the config as it would be, made in a scratch copy: nothing is written here.
+    const scratch = new DraftChecker();
+    try {
+      const { dir } = scratch.stage(readConfigTexts(this.options.configDir), draft);
+      const result = loadConfig(dir);
+      if (!result.valid) {
+        const first = result.diagnostics.find((d) => d.severity === 'error');
+        throw new UserError(`the config would not be valid: ${first ? first.message : '?'}`);
+      }
+      const built = await buildPlan({
+        spec: result.spec,
+        host: this.options.host,
+        ids: [draftId(draft)],
+      });
+      const guest = built.plan.guests.find((g) => g.id === draftId(draft));
+      return (guest?.steps ?? []).map((step) => ({
+        id: step.key,
+        title: step.title,
+        commands: step.commands.map(formatArgv),
+      }));
+    } finally {
+      scratch.dispose();
+    }
+  }
+
+  async defineGuest(draft: GuestDraft): Promise<{ file: string; id: GuestId }> {
+    const { configDir, host } = this.options;
+    const texts = readConfigTexts(configDir);
+    const errors = this.drafts.check(texts, draft, configDir).filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+      const first = errors[0]!;
+      throw new UserError(`${first.field ? `${first.field}: ` : ''}${first.message}`, {
+        ...(first.hint ? { hint: first.hint } : {}),
+      });
+    }
+    const id = draftId(draft);
+    const live = (await host.inventory()).get(id);
+    if (live) {
+      throw new UserError(
+        `ID ${id} is already used on the host by ${live.type === 'qemu' ? 'VM' : 'container'} "${live.name}"`,
+        {
+          hint: 'pick a free ID',
+        },
+      );
+    }
+    const kind = draft.kind === 'qemu' ? 'vm' : 'lxc';
+    const expected = texts[kind];
+    const { file } = upsertGuest(configDir, draft, expected);
+    await this.refresh();
+    return { file, id };
   }
 
   private set(patch: Partial<EngineSnapshot>): void {

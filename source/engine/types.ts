@@ -273,6 +273,96 @@ export interface SetupItem {
   detail?: string;
 }
 
+// ---- wizards (define a VM or a container) ----------------------------------------------------
+
+/** A storage a new guest's disk can go on, with its free space. */
+export interface StorageFact {
+  id: string;
+  type: string;
+  availableBytes: number;
+  totalBytes: number;
+  active: boolean;
+}
+
+export interface BridgeFact {
+  name: string;
+  /** The bridge's own address, when it has one (a hint for static IPs). */
+  cidr?: string;
+  vlanAware: boolean;
+}
+
+/** A template a new guest can be cloned from: on the host, in the config, or both. */
+export interface TemplateFact {
+  id: GuestId;
+  name: string;
+  type: GuestType;
+  where: 'host' | 'config' | 'host+config';
+}
+
+/** A container OS template: downloaded (`local:vztmpl/…`) or in the `pveam` catalogue. */
+export interface OsTemplateFact {
+  /** What the config's `template` key gets: `storage:vztmpl/<file>`. */
+  volid: string;
+  file: string;
+  downloaded: boolean;
+}
+
+export interface GpuFact {
+  /** The index `gpu_assignment` uses. */
+  index: number;
+  name: string;
+}
+
+export interface SshKeyFact {
+  /** Where it was found and its comment, e.g. "~/.ssh/id_ed25519.pub admin@ws". */
+  label: string;
+  key: string;
+}
+
+export interface FeatureFact {
+  name: string;
+  description: string;
+}
+
+/** What a wizard offers: the host's real resources, the config's defaults and IDs in use. */
+export interface HostFacts {
+  node: string;
+  /** The lowest ID free on the host and in the config. */
+  nextId: GuestId;
+  /** IDs the config or the host already use (VMs and containers share one ID space). */
+  usedIds: readonly GuestId[];
+  /** Guest names in use (config and host), lower case. */
+  usedNames: readonly string[];
+  /** Storages that hold VM disks (`images`). */
+  imageStorages: readonly StorageFact[];
+  /** Storages that hold container root disks (`rootdir`). */
+  rootdirStorages: readonly StorageFact[];
+  bridges: readonly BridgeFact[];
+  templates: readonly TemplateFact[];
+  osTemplates: readonly OsTemplateFact[];
+  gpus: readonly GpuFact[];
+  sshKeys: readonly SshKeyFact[];
+  features: { vm: readonly FeatureFact[]; lxc: readonly FeatureFact[] };
+  /** `vm_defaults` / `lxc_defaults` over the built-in defaults, canonical keys. */
+  defaults: { vm: Readonly<Record<string, unknown>>; lxc: Readonly<Record<string, unknown>> };
+  /** Facts that could not be read (the wizard still works without them). */
+  problems: readonly string[];
+}
+
+/** A guest as a wizard builds it: canonical keys, as they should appear in the config file. */
+export type GuestDraft =
+  | { kind: 'qemu'; entry: Record<string, unknown> & { vm_name: string; vm_id: number } }
+  | { kind: 'lxc'; ctid: number; entry: Record<string, unknown> & { name: string } };
+
+/** A finding of `phoenix validate` about a draft, placed on the field it concerns. */
+export interface DraftProblem {
+  /** Dotted canonical key inside the guest ("network_config.gw", "vm_id"); "" for the guest. */
+  field: string;
+  severity: 'error' | 'warning';
+  message: string;
+  hint?: string;
+}
+
 /** Phoenix's core, as the UI sees it. No method throws for a host failure: they report it. */
 export interface Engine {
   /** The current state; the same object until something changes. */
@@ -296,4 +386,14 @@ export interface Engine {
   /** Past and active runs, newest first. */
   runs(): readonly RunSummary[];
   run(id: string): RunHandle | undefined;
+  /** What the define-a-guest wizards offer (host resources, config defaults, IDs in use). */
+  hostFacts(): Promise<HostFacts>;
+  /** The draft checked with the rules of `phoenix validate` (synchronous: runs as keys are typed). */
+  checkDraft(draft: GuestDraft): DraftProblem[];
+  /** A `$6$` crypt hash of a password; the password itself is kept nowhere. */
+  hashPassword(password: string): Promise<string>;
+  /** The plan of commands for the draft as if it were saved (nothing is written). */
+  planDraft(draft: GuestDraft): Promise<readonly PlannedStep[]>;
+  /** Validates the draft and writes it into its config file atomically, keeping the rest. */
+  defineGuest(draft: GuestDraft): Promise<{ file: string; id: GuestId }>;
 }
