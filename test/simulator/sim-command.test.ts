@@ -62,6 +62,26 @@ describe('phoenix sim', () => {
     ).toBe(true);
   });
 
+  it('scale: 1200 guests over 3 nodes are listed completely', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-init-'));
+    dirs.push(dir);
+    expect(phoenix('sim', 'init', dir, '--guests', '1200', '--nodes', '3').code).toBe(0);
+    const env = { ...process.env, PVE_SIM_DIR: dir, PVE_SIM_LATENCY: '0' };
+    const resources = spawnSync(
+      join(simBin, 'pvesh'),
+      ['get', '/cluster/resources', '--type', 'vm', '--output-format', 'json'],
+      { env, encoding: 'utf8' },
+    );
+    const list = JSON.parse(resources.stdout) as { vmid: number; node: string; type: string }[];
+    expect(list).toHaveLength(1201);
+    const localVms = readdirSync(join(dir, 'nodes/pve/qemu-server')).length;
+    const qmList = spawnSync(join(simBin, 'qm'), ['list'], { env, encoding: 'utf8' })
+      .stdout.trimEnd()
+      .split('\n');
+    expect(qmList).toHaveLength(localVms + 1);
+    expect(list.filter((g) => g.node === 'pve' && g.type === 'qemu')).toHaveLength(localVms);
+  });
+
   it('sim init refuses a directory that already holds a host', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-init-'));
     dirs.push(dir);
