@@ -22,6 +22,7 @@ export function formatPlan(plan: Plan, glyphs: Glyphs): string[] {
     guest.steps.forEach((step, index) => {
       lines.push(`  ${index + 1}. ${step.title}${step.note ? ` — ${step.note}` : ''}`);
       for (const argv of step.commands) lines.push(`       ${formatArgv(argv)}`);
+      for (const change of step.changes ?? []) lines.push(`       (file) ${change}`);
     });
     for (const problem of guest.problems) {
       lines.push(
@@ -53,6 +54,7 @@ export function planJson(plan: Plan): unknown {
         name: step.title,
         key: step.key,
         commands: step.commands,
+        ...(step.changes ? { changes: step.changes } : {}),
         ...(step.note ? { note: step.note } : {}),
       })),
       problems: guest.problems,

@@ -4,12 +4,20 @@ import type { GuestConfig } from '../inventory/types.js';
 import { lxcSettings } from '../reconcile/desired.js';
 import { StepError } from '../runner/step-error.js';
 import { convergeStep, setCommand } from './steps.js';
+import {
+  addRawLxcLines,
+  ensureHostDirectory,
+  hostDirectoryState,
+  rawLxcLine,
+} from '../host/host-files.js';
 import { snapshotStep } from './vm-pipeline.js';
 import type { GuestView, PipelineStep } from './types.js';
 
 export interface LxcPipelineInput {
   spec: LxcSpec;
   id: number;
+  /** The node the container lives on (where its config file is). */
+  node: string;
   /** The container to clone (`clone_from_ctid`). */
   sourceId?: number;
 }
@@ -173,6 +181,11 @@ export function lxcPipeline(
     }),
   );
 
+  const rawLines = spec.lxc_options.map(rawLxcLine);
+  if (rawLines.length > 0) steps.push(rawOptionsStep(input, rawLines));
+
+  if (spec.mount_points.length > 0) steps.push(hostDirectoriesStep(spec));
+
   const mounts = mountPointValues(spec);
   if (mounts.length > 0) {
     steps.push(
@@ -271,6 +284,86 @@ export function lxcPipeline(
   if (spec.template_snapshot_name)
     steps.push(snapshotStep(ctid, spec.template_snapshot_name, 'Snapshot for clones', 'pct'));
   return steps;
+}
+
+/** The uid/gid a container's owner maps to on the host (unprivileged: +100000). */
+function hostOwner(
+  spec: LxcSpec,
+  uid: number | undefined,
+  gid: number | undefined,
+): { uid: number; gid: number } | undefined {
+  if (uid === undefined && gid === undefined) return undefined;
+  const offset = spec.unprivileged ? 100000 : 0;
+  return { uid: offset + (uid ?? 0), gid: offset + (gid ?? uid ?? 0) };
+}
+
+/** Bind mounts need their host directory, owned for the container's (mapped) user. */
+function hostDirectoriesStep(spec: LxcSpec): PipelineStep {
+  const wanted = spec.mount_points.map((mount) => ({
+    path: mount.host_path,
+    owner: hostOwner(spec, mount.owner_uid, mount.owner_gid),
+  }));
+  const pending = () =>
+    wanted.filter(({ path, owner }) => {
+      const state = hostDirectoryState(path);
+      return (
+        !state.exists ||
+        (owner !== undefined && (state.uid !== owner.uid || state.gid !== owner.gid))
+      );
+    });
+  const describe = ({ path, owner }: (typeof wanted)[number]) =>
+    `host directory ${path}${owner ? ` owned by ${owner.uid}:${owner.gid}` : ''}`;
+  return {
+    key: 'host-directories',
+    title: 'Host directories for bind mounts',
+    preview: () => [],
+    changes: () => pending().map(describe),
+    async run(context) {
+      const todo = pending();
+      for (const directory of todo) {
+        ensureHostDirectory(directory.path, directory.owner);
+        context.log(`created ${describe(directory)}`);
+      }
+      if (pending().length > 0)
+        throw new StepError({
+          message: 'could not prepare the bind mount directories on the host',
+          hint: 'check the paths and that Phoenix runs as root',
+        });
+      return todo.length > 0 ? 'changed' : 'unchanged';
+    },
+  };
+}
+
+/** Raw `lxc.*` lines (lxc_options) in the container's config file, each added once. */
+function rawOptionsStep(input: LxcPipelineInput, lines: string[]): PipelineStep {
+  const missing = (view: GuestView) => {
+    const present = new Set(
+      (view.config?.lxc ?? []).map(([key, value]) => `${key}: ${value}`.trim()),
+    );
+    return lines.filter((line) => !present.has(line));
+  };
+  return {
+    key: 'lxc-options',
+    title: 'Raw LXC options',
+    preview: () => [],
+    changes: (view) =>
+      view.config?.values.template === '1'
+        ? []
+        : missing(view).map((line) => `add "${line}" to the container's config`),
+    async run(context) {
+      const view = await context.view();
+      if (view.config?.values.template === '1' || missing(view).length === 0) return 'unchanged';
+      const ref = { id: input.id, type: 'lxc' as const, node: input.node };
+      for (const line of addRawLxcLines(ref, missing(view))) context.log(`added ${line}`);
+      if (missing(await context.view()).length > 0) {
+        throw new StepError({
+          message: 'the raw LXC options did not stick in the container config',
+          hint: 'check /etc/pve/lxc/<id>.conf by hand',
+        });
+      }
+      return 'changed';
+    },
+  };
 }
 
 function startStep(ctid: string): PipelineStep {

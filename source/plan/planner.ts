@@ -16,6 +16,7 @@ import { waitBudgets } from './timeouts.js';
 import { featureSteps, markerPaths, markerReadArgv, parseMarkers } from './feature-steps.js';
 import { parseGuestExec } from './guest-exec.js';
 import { HostError } from '../host/index.js';
+import { planTemplateImage, predictCreatedView, templateImageSteps } from './template-pipeline.js';
 
 export interface PlanRequest {
   spec: Spec;
@@ -139,8 +140,16 @@ async function planGuest(
     });
   }
 
+  // A template without a clone source is made from its cloud image (unless it is there already).
+  const image =
+    guest.kind === 'qemu' && guest.is_template && source === undefined && !live
+      ? await planTemplateImage(guest, node, facts.localNode, host, problems)
+      : undefined;
+
   let view: GuestView;
-  if (live && live.type === guest.kind) {
+  if (image && guest.kind === 'qemu') {
+    view = predictCreatedView(guest, id, image);
+  } else if (live && live.type === guest.kind) {
     view = await readGuestView(host, ref, facts.localNode, { status: true, snapshots: true });
     if (view.status === 'running' && guest.features.length > 0)
       view.featureMarkers = await readFeatureMarkers(host, guest, id, ref.node === facts.localNode);
@@ -150,18 +159,24 @@ async function planGuest(
 
   preflight(guest, view, node, facts, problems);
 
-  const steps = pipelineFor(guest, id, source, spec);
+  const steps = [
+    ...(image && guest.kind === 'qemu' ? templateImageSteps(guest, id, image, host) : []),
+    ...pipelineFor(guest, id, node, source, spec),
+  ];
   const previews = [];
   for (const step of steps) {
     try {
       const commands = step.preview(view).map((argv) => redactArgv(argv));
-      if (commands.length > 0)
+      const changes = step.changes?.(view) ?? [];
+      if (commands.length > 0 || changes.length > 0) {
         previews.push({
           key: step.key,
           title: step.title,
           commands,
+          ...(changes.length > 0 ? { changes } : {}),
           ...(step.note ? { note: step.note } : {}),
         });
+      }
     } catch (error) {
       problems.push({
         severity: 'error',
@@ -193,6 +208,7 @@ async function planGuest(
 function pipelineFor(
   guest: GuestSpec,
   id: number,
+  node: string,
   source: number | undefined,
   spec: Spec,
 ): PipelineStep[] {
@@ -210,7 +226,7 @@ function pipelineFor(
     );
   }
   return lxcPipeline(
-    { spec: guest, id, ...(source === undefined ? {} : { sourceId: source }) },
+    { spec: guest, id, node, ...(source === undefined ? {} : { sourceId: source }) },
     features,
   );
 }

@@ -17,6 +17,8 @@ export interface PlannedStep {
   commands: string[][];
   /** How the step behaves beyond its commands, e.g. "polled every 2 s, up to 5 min". */
   note?: string;
+  /** Host files Phoenix changes itself (no Proxmox tool does it), e.g. a bind mount's directory. */
+  changes?: string[];
 }
 
 export type GuestAction = 'create' | 'update' | 'none' | 'blocked';
@@ -72,5 +74,7 @@ export interface PipelineStep {
   timeoutMs?: number;
   note?: string;
   preview(view: GuestView): string[][];
+  /** Host file changes the step would make (shown by `phoenix plan` beside the commands). */
+  changes?(view: GuestView): string[];
   run(context: PipelineContext): Promise<StepResult>;
 }

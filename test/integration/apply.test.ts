@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSimHost, isMutating, type SimHost } from '../support/sim-host.js';
@@ -108,5 +108,55 @@ describe('phoenix apply against the simulator', { timeout: 240_000 }, () => {
         .filter(isMutating)
         .map((argv) => argv.join(' ')),
     ).toEqual(['qm set 1001 --memory 2048', 'qm set 1001 --memory 8192']);
+  });
+
+  it('adds raw lxc options once and prepares bind-mount directories owned for the unprivileged user', async () => {
+    const file = join(host.configDir, 'phoenix_lxc_configs.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as {
+      lxc_configs: Record<
+        string,
+        {
+          lxc_options?: string[];
+          mount_points?: {
+            host_path: string;
+            container_path: string;
+            owner_uid?: number;
+            owner_gid?: number;
+          }[];
+        }
+      >;
+    };
+    config.lxc_configs['901']!.lxc_options = [
+      'lxc.cgroup2.devices.allow=c 10:200 rwm',
+      'lxc.mount.entry: /dev/net dev/net none bind,create=dir',
+    ];
+    config.lxc_configs['902']!.mount_points = [
+      {
+        host_path: '/srv/models/ollama',
+        container_path: '/root/.ollama',
+        owner_uid: 1000,
+        owner_gid: 1000,
+      },
+    ];
+    writeFileSync(file, JSON.stringify(config, null, 2));
+
+    const plan = (await host.phoenix(['plan', '901', '902'])).stdout;
+    expect(plan).toContain(
+      '(file) add "lxc.cgroup2.devices.allow: c 10:200 rwm" to the container\'s config',
+    );
+    expect(plan).toContain('(file) host directory /srv/models/ollama owned by 101000:101000');
+
+    expect((await host.phoenix(['apply', '901', '902', '--yes'])).code).toBe(0);
+    const conf = readFileSync(join(host.dir, 'nodes', 'pve', 'lxc', '901.conf'), 'utf8');
+    expect(conf).toContain('lxc.cgroup2.devices.allow: c 10:200 rwm\n');
+    expect(conf).toContain('lxc.mount.entry: /dev/net dev/net none bind,create=dir\n');
+    const stat = statSync(join(host.dir, 'fs', 'srv', 'models', 'ollama'));
+    expect([stat.uid, stat.gid]).toEqual([101000, 101000]);
+
+    // Again: nothing to add, nothing to run.
+    expect((await host.phoenix(['apply', '901', '902', '--yes'])).stdout).toContain(
+      'Nothing to do',
+    );
+    expect(readFileSync(join(host.dir, 'nodes', 'pve', 'lxc', '901.conf'), 'utf8')).toBe(conf);
   });
 });

@@ -43,6 +43,9 @@ export async function createSimHost(
     PATH: `${simBin}:${process.env.PATH ?? ''}`,
     PVE_SIM_DIR: dir,
     PVE_SIM_LATENCY: '0',
+    // Host files Phoenix writes itself go into the simulated host.
+    PHOENIX_HOST_ROOT: join(dir, 'fs'),
+    PHOENIX_PVE_DIR: dir,
     PHOENIX_CONFIG_DIR: configDir,
     PHOENIX_RUNS_DIR: runsDir,
     LANG: 'C.UTF-8',

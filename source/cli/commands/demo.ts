@@ -60,6 +60,8 @@ export function prepareDemo(dir: string | undefined, fast: boolean): NodeJS.Proc
     PVE_SIM_LATENCY: fast ? '0' : (process.env.PVE_SIM_LATENCY ?? 'real'),
     PVE_SIM_NODE: 'pve',
     PHOENIX_NODE: 'pve',
+    PHOENIX_HOST_ROOT: join(pve, 'fs'),
+    PHOENIX_PVE_DIR: pve,
     PHOENIX_CONFIG_DIR: configDir,
     PHOENIX_RUNS_DIR: join(base, 'runs'),
   };
