@@ -27,8 +27,20 @@ export function dispatch(ctx: Ctx, table: CommandTable, allNames: string[]): num
     for (const name of allNames) ctx.err(`       ${ctx.tool} ${name}\n`);
     return 255;
   };
-  if (word === undefined) return unknown('');
+  const usage = (to: (text: string) => void) => {
+    to(`USAGE: ${ctx.tool} <COMMAND> [ARGS] [OPTIONS]\n\n`);
+    for (const name of allNames) to(`       ${ctx.tool} ${name}\n`);
+  };
+  if (word === undefined) {
+    ctx.err('ERROR: no command specified\n');
+    usage(ctx.err);
+    return 255;
+  }
   const name = resolveCommand(word, allNames);
+  if (name === 'help') {
+    usage(ctx.out);
+    return 0;
+  }
   if (!name) return unknown(word);
   const entry = table[name];
   if (!entry) throw new SimError(`${ctx.tool} ${name}: not supported by the Proxmox simulator`);
