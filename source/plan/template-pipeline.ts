@@ -26,10 +26,11 @@ import type { GuestView, PipelineStep, Problem } from './types.js';
 /** Packages baked into the image: Phoenix drives VMs through the guest agent. */
 const AGENT_PACKAGES = ['qemu-guest-agent'];
 
-const CHECKSUM_ALGORITHMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+/** The algorithms Proxmox's download-url verifies, and their digest lengths in hex. */
+const CHECKSUM_LENGTHS = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
 
 export interface ImageChecksum {
-  algorithm: (typeof CHECKSUM_ALGORITHMS)[number];
+  algorithm: keyof typeof CHECKSUM_LENGTHS;
   hex: string;
 }
 
@@ -57,14 +58,7 @@ export function parseChecksum(text: string): ImageChecksum | undefined {
   const named = match[1]?.toLowerCase();
   const algorithm =
     named ?? (hex.length === 64 ? 'sha256' : hex.length === 128 ? 'sha512' : undefined);
-  const lengths: Record<string, number> = {
-    md5: 32,
-    sha1: 40,
-    sha224: 56,
-    sha256: 64,
-    sha384: 96,
-    sha512: 128,
-  };
+  const lengths: Record<string, number> = CHECKSUM_LENGTHS;
   if (!algorithm || lengths[algorithm] !== hex.length) return undefined;
   return { algorithm: algorithm as ImageChecksum['algorithm'], hex };
 }

@@ -21,7 +21,7 @@ import { whileInterruptible } from '../interrupts.js';
 import { specName } from '../../reconcile/reconcile.js';
 import type { CommandContext } from './index.js';
 
-interface ApplyOptions {
+export interface ApplyOptions {
   all?: boolean;
   yes?: boolean;
   concurrency: string;
@@ -62,7 +62,7 @@ export function registerApply(program: Command, context: CommandContext): void {
   );
 }
 
-async function apply(
+export async function apply(
   words: string[],
   options: ApplyOptions,
   command: Command,

@@ -5,6 +5,7 @@ import { registerRuns } from './runs.js';
 import { registerList } from './list.js';
 import { registerPlan } from './plan.js';
 import { registerApply } from './apply.js';
+import { registerTemplate } from './template.js';
 import { registerLifecycle } from './lifecycle.js';
 import { registerValidate } from './validate.js';
 import { registerConfig } from './config.js';
@@ -30,6 +31,7 @@ export const commands: RegisterCommand[] = [
   registerList,
   registerPlan,
   registerApply,
+  registerTemplate,
   registerLifecycle,
   registerRuns,
   registerValidate,
