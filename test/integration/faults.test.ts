@@ -25,6 +25,8 @@ describe('apply when things go wrong', { timeout: 180_000 }, () => {
     expect(failed.stdout).toContain('    command: qm disk resize 1000 scsi0 32G');
     expect(failed.stdout).toContain('hint: check the storage with `pvesm status`');
     expect(failed.stdout).toContain('Run failed');
+    expect(failed.stdout).toContain('`phoenix apply 1000` continues where it failed');
+    expect(failed.stdout).toContain('destroy what this run created: `phoenix delete 1000`');
 
     host.setFaults({});
     const before = host.calls().length;

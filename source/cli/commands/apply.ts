@@ -103,9 +103,19 @@ export async function apply(
   if (!options.yes) await confirm(summarise(built.plan));
 
   const runId = newRunId();
+  // Guests this run created (their clone/create step changed something): what "destroy" may remove.
+  const created = new Set<string>();
+  const failed = new Set<string>();
+  const track: RunEventListener = (event) => {
+    if (event.type !== 'step-finished') return;
+    if ((event.stepKey === 'clone' || event.stepKey === 'create') && event.status === 'changed')
+      created.add(event.taskId);
+    if (event.status === 'failed') failed.add(event.taskId);
+  };
   const recorder = new RunRecorder(runsDir(), runId);
   const listeners: RunEventListener[] = [
     recorder.listener,
+    track,
     options.json
       ? jsonReporter((line) => output.out(line))
       : plainReporter({
@@ -140,7 +150,11 @@ export async function apply(
       if (!options.json) output.out(`Wrote vm_id ${id} for ${name} into ${vm.origin.file}.`);
     }
   }
-  if (!options.json) output.out(`Run ${runId} is recorded: phoenix runs show ${runId}`);
+  if (!options.json) {
+    output.out(`Run ${runId} is recorded: phoenix runs show ${runId}`);
+    if (summary.status !== 'succeeded')
+      for (const line of whatNow([...failed], [...created], summary.status)) output.out(line);
+  }
   if (summary.status === 'succeeded' && options.start)
     await startInBootOrder(spec, host, output.out);
   context.setExitCode(
@@ -150,6 +164,24 @@ export async function apply(
         ? ExitCode.interrupted
         : ExitCode.failed,
   );
+}
+
+/** After a failed or interrupted run: the user's options, as commands. */
+function whatNow(failedTasks: string[], createdTasks: string[], status: string): string[] {
+  const ids = (tasks: string[]) => tasks.map((task) => task.slice(task.indexOf('/') + 1));
+  const again = ids(failedTasks).join(' ') || 'the same guests';
+  const lines = ['What now:'];
+  lines.push(
+    `  retry or resume later: fix the cause, then \`phoenix apply ${again}\` continues where it ${status === 'interrupted' ? 'stopped' : 'failed'} (done steps are checked, not repeated)`,
+  );
+  const failedCreated = ids(createdTasks.filter((task) => failedTasks.includes(task)));
+  if (failedCreated.length > 0) {
+    lines.push(
+      `  keep ${failedCreated.length === 1 ? 'it' : 'them'} to debug: nothing to do (console: qm terminal <id> / pct enter <id>)`,
+    );
+    lines.push(`  destroy what this run created: \`phoenix delete ${failedCreated.join(' ')}\``);
+  }
+  return lines;
 }
 
 function idsByName(spec: Spec, names: readonly string[]): number[] {
