@@ -51,6 +51,32 @@ function plain(
   };
 }
 
+/** A NIC compared on the property keys the config sets, ignoring the rest (MACs, rates, …). */
+function nicSetting(definition: {
+  field: string;
+  key: string;
+  wanted: Record<string, string | undefined>;
+  liveProps(config: GuestConfig): Record<string, string> | undefined;
+  value(config: GuestConfig | undefined, keys: string[]): string;
+}): DesiredSetting {
+  const keys = Object.keys(definition.wanted).filter(
+    (name) => definition.wanted[name] !== undefined,
+  );
+  const desired = norm.properties(definition.wanted, keys);
+  const live = (config: GuestConfig) => {
+    const props = definition.liveProps(config);
+    return props && norm.properties(props, keys);
+  };
+  return {
+    field: definition.field,
+    key: definition.key,
+    desired,
+    live,
+    inSync: (config) => live(config) === desired,
+    value: (config) => definition.value(config, keys),
+  };
+}
+
 const identity = (raw: string | undefined) => raw ?? '';
 const declared = (spec: VmSpec | LxcSpec, field: string) => spec.declared.includes(field);
 
@@ -108,42 +134,34 @@ function vmNet(spec: VmSpec): DesiredSetting {
           : '0',
     mtu: spec.network_config?.mtu === undefined ? undefined : String(spec.network_config.mtu),
   };
-  const keys = Object.keys(wanted).filter((key) => wanted[key] !== undefined);
-  const liveProps = (config: GuestConfig) => {
-    const raw = config.values.net0;
-    if (raw === undefined) return undefined;
-    const nic = parseQemuNet('net0', raw);
-    return { ...nic.options, model: nic.model, firewall: nic.firewall ? '1' : '0' };
-  };
-  const desiredText = norm.properties(wanted, keys);
-  return {
+  return nicSetting({
     field: 'network_model/network_bridge',
     key: 'net0',
-    desired: desiredText,
-    live: (config) => {
-      const props = liveProps(config);
-      return props && norm.properties(props, keys);
+    wanted,
+    liveProps: (config) => {
+      const raw = config.values.net0;
+      if (raw === undefined) return undefined;
+      const nic = parseQemuNet('net0', raw);
+      return { ...nic.options, model: nic.model, firewall: nic.firewall ? '1' : '0' };
     },
-    inSync: (config) => {
-      const props = liveProps(config);
-      return props !== undefined && norm.properties(props, keys) === desiredText;
-    },
-    value: (config) => {
+    value: (config, keys) => {
       // Keep the NIC's MAC and every option Phoenix does not manage (rate, queues, …).
       const current = config?.values.net0 ? parseQemuNet('net0', config.values.net0) : undefined;
       const mac = current?.mac ?? spec.network_config?.hwaddr?.toUpperCase();
-      const rest = { ...(current?.options ?? {}) };
+      const rest: Record<string, string> = { ...(current?.options ?? {}) };
       delete rest.model;
       delete rest.macaddr;
       for (const model of QEMU_NIC_MODELS) delete rest[model];
       for (const key of keys) if (key !== 'model') rest[key] = wanted[key]!;
       const head = mac ? `${spec.network_model}=${mac}` : spec.network_model;
-      const tail = Object.keys(rest)
-        .sort()
-        .map((key) => `${key}=${rest[key]}`);
-      return [head, ...tail].join(',');
+      return [
+        head,
+        ...Object.keys(rest)
+          .sort()
+          .map((key) => `${key}=${rest[key]}`),
+      ].join(',');
     },
-  };
+  });
 }
 
 export function vmSettings(spec: VmSpec): DesiredSetting[] {
@@ -241,44 +259,34 @@ function lxcNet(
     hwaddr: network.hwaddr?.toUpperCase(),
     mtu: network.mtu === undefined ? undefined : String(network.mtu),
   };
-  const keys = Object.keys(wanted).filter((k) => wanted[k] !== undefined);
-  const liveProps = (config: GuestConfig) => {
-    const raw = config.values[key];
-    if (raw === undefined) return undefined;
-    const nic = parseLxcNet(key, raw);
-    return {
-      ...nic.options,
-      firewall: nic.firewall ? '1' : '0',
-      ...(nic.mac ? { hwaddr: nic.mac } : {}),
-    };
-  };
-  const desiredText = norm.properties(wanted, keys);
-  return {
+  return nicSetting({
     field,
     key,
-    desired: desiredText,
-    live: (config) => {
-      const props = liveProps(config);
-      return props && norm.properties(props, keys);
+    wanted,
+    liveProps: (config) => {
+      const raw = config.values[key];
+      if (raw === undefined) return undefined;
+      const nic = parseLxcNet(key, raw);
+      return {
+        ...nic.options,
+        firewall: nic.firewall ? '1' : '0',
+        ...(nic.mac ? { hwaddr: nic.mac } : {}),
+      };
     },
-    inSync: (config) => {
-      const props = liveProps(config);
-      return props !== undefined && norm.properties(props, keys) === desiredText;
-    },
-    value: (config) => {
+    value: (config, keys) => {
       const current = config?.values[key] ? parseLxcNet(key, config.values[key]) : undefined;
       const merged: Record<string, string> = { ...(current?.options ?? {}) };
       delete merged.type;
       if (wanted.gw === undefined) delete merged.gw;
-      for (const k of keys) merged[k] = wanted[k]!;
+      for (const name of keys) merged[name] = wanted[name]!;
       if (!merged.hwaddr && current?.mac) merged.hwaddr = current.mac;
       const rest = Object.keys(merged)
-        .filter((k) => k !== 'name')
+        .filter((name) => name !== 'name')
         .sort()
-        .map((k) => `${k}=${merged[k]}`);
+        .map((name) => `${name}=${merged[name]}`);
       return [`name=${merged.name}`, ...rest].join(',');
     },
-  };
+  });
 }
 
 export function lxcSettings(spec: LxcSpec): DesiredSetting[] {

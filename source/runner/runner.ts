@@ -129,6 +129,19 @@ export async function runTasks(
     const logTail: string[] = [];
     const tailSize = options.logTailLines ?? 20;
     emit({ type: 'step-started', runId, at: iso(), taskId: task.id, stepKey: step.key });
+    const finished = (status: StepStatus, failure?: FailureDetail): StepStatus => {
+      emit({
+        type: 'step-finished',
+        runId,
+        at: iso(),
+        taskId: task.id,
+        stepKey: step.key,
+        status,
+        ms: now() - stepStarted,
+        ...(failure ? { failure: { ...failure, logTail: [...logTail] } } : {}),
+      });
+      return status;
+    };
     for (let attempt = 1; ; attempt++) {
       const controller = new AbortController();
       const onAbort = () => controller.abort(signal.reason);
@@ -160,28 +173,10 @@ export async function runTasks(
       try {
         release = await mutex.acquire(step.locks ?? [], controller.signal);
         const result = await untilAborted(step.run(context), controller.signal);
-        emit({
-          type: 'step-finished',
-          runId,
-          at: iso(),
-          taskId: task.id,
-          stepKey: step.key,
-          status: result,
-          ms: now() - stepStarted,
-        });
-        return result;
+        return finished(result);
       } catch (error) {
         if (signal.aborted) {
-          emit({
-            type: 'step-finished',
-            runId,
-            at: iso(),
-            taskId: task.id,
-            stepKey: step.key,
-            status: 'interrupted',
-            ms: now() - stepStarted,
-          });
-          return 'interrupted';
+          return finished('interrupted');
         }
         const reason = controller.signal.aborted ? controller.signal.reason : error;
         const detail = toFailureDetail(reason);
@@ -202,30 +197,11 @@ export async function runTasks(
           try {
             await sleep(delayMs, signal);
           } catch {
-            emit({
-              type: 'step-finished',
-              runId,
-              at: iso(),
-              taskId: task.id,
-              stepKey: step.key,
-              status: 'interrupted',
-              ms: now() - stepStarted,
-            });
-            return 'interrupted';
+            return finished('interrupted');
           }
           continue;
         }
-        emit({
-          type: 'step-finished',
-          runId,
-          at: iso(),
-          taskId: task.id,
-          stepKey: step.key,
-          status: 'failed',
-          ms: now() - stepStarted,
-          failure: { ...detail, logTail: [...logTail] },
-        });
-        return 'failed';
+        return finished('failed', detail);
       } finally {
         release?.();
         if (timer) clearTimeout(timer);
