@@ -255,6 +255,22 @@ export async function askSetupAnswers(
         ];
         break;
       }
+      case 'samba': {
+        const shares = (hypervisor?.samba as { shares?: unknown[] } | undefined)?.shares ?? [];
+        if (shares.length > 0) {
+          prompter.say(`  keeping the ${shares.length} share(s) of the config (samba.shares)`);
+          break;
+        }
+        const owner = await prompter.ask(
+          '  Samba user (an existing Linux user)',
+          answers.user?.username ?? hypervisor?.users[0]?.username ?? '',
+        );
+        const name = await prompter.ask('  Share name', 'shared');
+        const path = await prompter.ask('  Folder', `/srv/samba/${name}`);
+        answers.samba = { user: owner, shares: [{ name, path, valid_users: [owner] }] };
+        prompter.say(`  then set its Samba password once: smbpasswd -a ${owner}`);
+        break;
+      }
       case 'firewall': {
         if (hypervisor?.firewall) {
           prompter.say('  keeping the firewall section of the config');

@@ -32,6 +32,8 @@ export interface SetupAnswers {
   internalBridge?: { name: string; subnet: string };
   /** NFS exports (replace nfs.exports). */
   nfsExports?: { path: string; clients: string[]; options?: string[] }[];
+  /** Samba shares (replace samba.user and samba.shares). */
+  samba?: { user: string; shares: { name: string; path: string; valid_users?: string[] }[] };
   /** The cluster firewall (replaces the firewall section). */
   firewall?: {
     enabled: boolean;
@@ -130,6 +132,10 @@ export function answerEdits(text: string | undefined, answers: SetupAnswers): Js
   }
   if (answers.internalBridge)
     edits.push({ path: ['network', 'internal_bridge'], value: answers.internalBridge });
+  if (answers.samba) {
+    edits.push({ path: ['samba', 'user'], value: answers.samba.user });
+    edits.push({ path: ['samba', 'shares'], value: answers.samba.shares });
+  }
   if (answers.firewall) edits.push({ path: ['firewall'], value: answers.firewall });
   if (answers.nfsExports) edits.push({ path: ['nfs', 'exports'], value: answers.nfsExports });
   if (answers.nvidia) {

@@ -63,6 +63,15 @@ export const SETUP_STEPS: readonly SetupStepInfo[] = [
     configKeys: ['nfs.exports'],
   },
   {
+    id: 'samba',
+    title: 'Samba shares',
+    explanation:
+      'Shares host folders over SMB: the shares go into /etc/samba/phoenix-shares.conf, included from smb.conf by one appended line (smb.conf is never regenerated). No Samba password is stored.',
+    undo: 'restores smb.conf and the shares file and reloads smbd; the package and folders stay',
+    script: 'samba.sh',
+    configKeys: ['samba', 'mount_point_base'],
+  },
+  {
     id: 'firewall',
     title: 'Cluster firewall',
     explanation:

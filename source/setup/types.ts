@@ -13,6 +13,7 @@ export const SETUP_STEP_IDS = [
   'zfs',
   'network',
   'nfs',
+  'samba',
   'firewall',
   'nvidia',
 ] as const;

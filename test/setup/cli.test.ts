@@ -93,19 +93,19 @@ describe('phoenix setup (CLI)', () => {
     expect(report.facts.disks).toHaveLength(3);
     expect(host.mutatingCalls()).toEqual([]);
     expect(host.snapshot()).toEqual(before);
-  });
+  }, 180_000);
 
   it('the legacy flag --setup-hypervisor is phoenix setup', () => {
     const result = phoenix('--setup-hypervisor', '--preflight', '--ascii');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Preflight (read-only):');
-  });
+  }, 180_000);
 
   it('--yes without saved answers explains what to do', () => {
     const result = phoenix('setup', '--yes');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('no setup answers saved yet');
-  });
+  }, 180_000);
 
   it('without a terminal and without --yes it shows the plan and applies nothing', () => {
     saveAll();
@@ -116,7 +116,7 @@ describe('phoenix setup (CLI)', () => {
     expect(result.stdout).toContain('WIPE     /dev/disk/by-id/ata-OLD_DISK_WD-3');
     expect(result.stderr).toContain('add --yes');
     expect(host.mutatingCalls()).toEqual([]);
-  });
+  }, 180_000);
 
   it('--yes repeats the saved answers; a disk with data needs --wipe with its by-id name; a second run changes nothing; undo restores', () => {
     saveAll();
@@ -156,7 +156,7 @@ describe('phoenix setup (CLI)', () => {
     expect(host.read('/etc/network/interfaces')).toBe(INTERFACES);
     const nothing = phoenix('setup', '--undo', 'network', '--ascii');
     expect(nothing.stdout).toContain('Nothing to undo');
-  });
+  }, 180_000);
 
   it('saving answers keeps everything else in the config file', () => {
     copyFileSync(
@@ -186,5 +186,5 @@ describe('phoenix setup (CLI)', () => {
     const validate = phoenix('validate');
     expect(validate.stderr).toBe('');
     expect(validate.code).toBe(0);
-  });
+  }, 180_000);
 });

@@ -5,7 +5,15 @@ import { planSetup, runSetup, undoStep, unconfirmedWipes } from '../../source/se
 import { listEntries } from '../../source/setup/journal.js';
 import { readResume } from '../../source/setup/resume.js';
 import { SETUP_STEP_IDS } from '../../source/setup/types.js';
-import { FakeHost, fullHypervisor, HASH, SSH_KEY, STORAGE_CFG, USER_CFG } from './harness.js';
+import {
+  FakeHost,
+  fullHypervisor,
+  HASH,
+  SMB_CONF,
+  SSH_KEY,
+  STORAGE_CFG,
+  USER_CFG,
+} from './harness.js';
 
 let host: FakeHost;
 beforeEach(() => {
@@ -51,6 +59,7 @@ describe('phoenix setup engine against a fake root', () => {
       ['zfs', 'changes'],
       ['network', 'changes'],
       ['nfs', 'changes'],
+      ['samba', 'changes'],
       ['firewall', 'changes'],
       ['nvidia', 'changes'],
     ]);
@@ -79,7 +88,7 @@ describe('phoenix setup engine against a fake root', () => {
     expect(JSON.stringify(checks)).not.toContain(HASH);
     expect(host.mutatingCalls()).toEqual([]);
     expect(host.snapshot()).toEqual(before);
-  });
+  }, 180_000);
 
   it('applies every step, then a second run changes nothing', async () => {
     const { outcome, events } = await setup();
@@ -128,6 +137,13 @@ describe('phoenix setup engine against a fake root', () => {
       '# /etc/exports: the access control list for NFS\n/srv/legacy 10.0.0.0/24(ro)\n',
     );
     expect(host.calls()).toContain('exportfs -ra');
+    // samba: its own file, one line appended to smb.conf; [homes] of smb.conf left to it
+    expect(host.read('/etc/samba/smb.conf')).toBe(
+      `${SMB_CONF}\n# Shares managed by phoenix setup\ninclude = /etc/samba/phoenix-shares.conf\n`,
+    );
+    const shares = host.read('/etc/samba/phoenix-shares.conf');
+    expect(shares).toContain('[models]\n   path = /mnt/pve/srv/models\n');
+    expect(shares).not.toContain('[homes]');
     // firewall: a new cluster.fw
     expect(host.read('/etc/pve/firewall/cluster.fw')).toBe(
       '[OPTIONS]\nenable: 1\npolicy_in: DROP\npolicy_out: ACCEPT\n\n[RULES]\nIN ACCEPT -source 10.0.0.0/24 -p tcp -dport 8006 # web UI\nIN SSH(ACCEPT) -source 10.0.0.0/24\n',
@@ -150,11 +166,11 @@ describe('phoenix setup engine against a fake root', () => {
     expect(second.outcome.changed).toEqual([]);
     expect(host.mutatingCalls()).toEqual([]);
     expect(host.snapshot()).toEqual(before);
-  });
+  }, 180_000);
 
   it('journals every changed file with digests, and undo restores them byte for byte', async () => {
     const before = host.snapshot();
-    await setup(['repositories', 'network', 'admin_user']);
+    await setup(['repositories', 'network', 'admin_user', 'nfs', 'samba', 'firewall']);
     const [entry] = listEntries(host.env(), 'repositories');
     expect(entry!.files.map((f) => f.path)).toEqual([
       '/etc/apt/sources.list.d/ceph.sources',
@@ -166,7 +182,14 @@ describe('phoenix setup engine against a fake root', () => {
     expect(entry!.files[2]!.before).toBeNull();
     expect(entry!.commands).toContain('apt-get update');
 
-    for (const step of ['repositories', 'network', 'admin_user'] as const) {
+    for (const step of [
+      'repositories',
+      'network',
+      'admin_user',
+      'nfs',
+      'samba',
+      'firewall',
+    ] as const) {
       const undo = await undoStep({
         env: host.env(),
         hypervisor: fullHypervisor(),
@@ -180,7 +203,9 @@ describe('phoenix setup engine against a fake root', () => {
     // The home directory stays (userdel without -r); everything else is as before.
     const kept = Object.keys(after).filter((path) => !(path in before));
     expect(kept.every((path) => path.startsWith('home/phoenix-admin'))).toBe(true);
-    for (const [path, digest] of Object.entries(before)) expect(after[path], path).toBe(digest);
+    // The NFS server and Samba packages stay installed (undo keeps packages other steps installed).
+    for (const [path, digest] of Object.entries(before))
+      if (path !== 'var/lib/dpkg/phoenix-installed') expect(after[path], path).toBe(digest);
     expect(host.read('/etc/pve/user.cfg')).toBe(USER_CFG);
     // undone twice: nothing left to undo
     const again = await undoStep({
@@ -190,7 +215,7 @@ describe('phoenix setup engine against a fake root', () => {
       listeners: [],
     });
     expect(again.entries).toBe(0);
-  });
+  }, 180_000);
 
   it('refuses undo of a file changed since setup wrote it', async () => {
     await setup(['network']);
@@ -205,7 +230,7 @@ describe('phoenix setup engine against a fake root', () => {
     expect(undo.status).toBe('failed');
     expect(failures(events).join()).toContain('changed since phoenix setup wrote it');
     expect(host.read('/etc/network/interfaces.d/phoenix-vmbr100.cfg')).toBe('edited by hand\n');
-  });
+  }, 180_000);
 
   it('never wipes a disk with data unless its by-id name was typed', async () => {
     const hypervisor = fullHypervisor();
@@ -237,7 +262,7 @@ describe('phoenix setup engine against a fake root', () => {
     expect(host.calls().filter((c) => /^wipefs --all/.test(c))).toEqual([
       `wipefs --all ${host.root}/dev/sdd`,
     ]);
-  });
+  }, 180_000);
 
   it('never removes storages or users it did not create', async () => {
     const applied = await setup(['zfs', 'admin_user']);
@@ -266,7 +291,7 @@ describe('phoenix setup engine against a fake root', () => {
     ).toEqual(['pvesm remove fast-iso', 'pvesm remove fast-vm-disks']);
     // the pool stays (it may hold data)
     expect(host.read('/var/lib/phoenix-stub/host/zpools')).toContain('fast\t');
-  });
+  }, 180_000);
 
   it('a storage ID taken by someone else is a conflict, never overwritten', async () => {
     const hypervisor = fullHypervisor();
@@ -277,7 +302,7 @@ describe('phoenix setup engine against a fake root', () => {
     expect(failures(events).join()).toContain('storage users-own already exists');
     expect(host.read('/etc/pve/storage.cfg')).toContain('dir: users-own\n\tpath /srv/own\n');
     expect(host.calls().filter((c) => /^pvesm (remove|set)/.test(c))).toEqual([]);
-  });
+  }, 180_000);
 
   it('keeps an existing admin user and only completes it', async () => {
     host.write(
@@ -294,7 +319,7 @@ describe('phoenix setup engine against a fake root', () => {
     });
     expect(host.read('/etc/passwd')).toContain('phoenix-admin:x:1000');
     expect(host.calls().filter((c) => c.startsWith('userdel'))).toEqual([]);
-  });
+  }, 180_000);
 
   it('NVIDIA: stops for a reboot, records where, and finishes after the reboot', async () => {
     const first = await setup(['timezone', 'nvidia']);
@@ -323,7 +348,7 @@ describe('phoenix setup engine against a fake root', () => {
     expect(host.mutatingCalls()).toEqual([]);
     expect(readResume(host.env())).toBeUndefined();
     expect(existsSync(host.path('/var/lib/phoenix_hypervisor/setup/nvidia-pending'))).toBe(false);
-  });
+  }, 180_000);
 
   it('firewall: an existing cluster.fw keeps its rules; options set, missing rules appended; undo restores it', async () => {
     const mine =
@@ -343,7 +368,7 @@ describe('phoenix setup engine against a fake root', () => {
       listeners: [],
     });
     expect(host.read('/etc/pve/firewall/cluster.fw')).toBe(mine);
-  });
+  }, 180_000);
 
   it('apt-get failing over IPv6 is retried over IPv4 (pain point 11)', async () => {
     const env = host.env();
@@ -360,7 +385,7 @@ describe('phoenix setup engine against a fake root', () => {
     const updates = host.calls().filter((c) => c.startsWith('apt-get') && c.endsWith('update -q'));
     expect(updates).toHaveLength(2);
     expect(updates[1]).toContain('Acquire::ForceIPv4=true');
-  });
+  }, 180_000);
 
   it('NVIDIA: a host that binds NVIDIA GPUs to vfio-pci is a conflict, nothing installed (pain point 21)', async () => {
     host.write('/etc/modprobe.d/vfio.conf', 'options vfio-pci ids=10de:2684,10de:22ba\n');
@@ -368,5 +393,5 @@ describe('phoenix setup engine against a fake root', () => {
     expect(outcome.status).toBe('failed');
     expect(failures(events).join()).toContain('vfio-pci');
     expect(host.mutatingCalls()).toEqual([]);
-  });
+  }, 180_000);
 });

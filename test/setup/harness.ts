@@ -25,7 +25,7 @@ export const guestBin = join(repoRoot, 'source/simulator/guest-bin');
 
 /** Calls that change the host. A second run must make none of them. */
 export const MUTATING =
-  /^(apt-get (install|remove|purge|update)|useradd|usermod|userdel|gpasswd|chpasswd|pveum (user|acl) (add|modify|delete)|pvesm (add|remove|set)|zpool (create|destroy)|zfs (create|set|destroy)|wipefs (-a|--all)|timedatectl set|ifreload|update-initramfs|chown|curl|exportfs|mkdir|systemctl (enable|start|restart|stop|disable)|NVIDIA-Linux)/;
+  /^(apt-get (install|remove|purge|update)|useradd|usermod|userdel|gpasswd|chpasswd|pveum (user|acl) (add|modify|delete)|pvesm (add|remove|set)|zpool (create|destroy)|zfs (create|set|destroy)|wipefs (-a|--all)|timedatectl set|ifreload|update-initramfs|chown|curl|exportfs|mkdir|systemctl (enable|start|restart|stop|disable|reload)|NVIDIA-Linux)/;
 
 export const ENTERPRISE_SOURCES =
   'Types: deb\nURIs: https://enterprise.proxmox.com/debian/pve\nSuites: trixie\nComponents: pve-enterprise\nSigned-By: /usr/share/keyrings/proxmox-archive-keyring.gpg\n';
@@ -33,6 +33,8 @@ export const INTERFACES =
   'auto lo\niface lo inet loopback\n\niface nic0 inet manual\n\nauto vmbr0\niface vmbr0 inet static\n\taddress 10.0.0.2/24\n\tgateway 10.0.0.1\n\tbridge-ports nic0\n\tbridge-stp off\n\tbridge-fd 0\n';
 export const STORAGE_CFG =
   'dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\ndir: users-own\n\tpath /srv/own\n\tcontent iso\n';
+export const SMB_CONF =
+  '[global]\n   workgroup = WORKGROUP\n   server role = standalone server\n\n[homes]\n   comment = Home Directories\n   browseable = no\n';
 export const USER_CFG =
   'user:root@pam:1:0:::root@example.com:::\nuser:alice@pve:1:0:::::made by hand::\nacl:1:/:alice@pve:PVEAuditor:\n';
 
@@ -61,6 +63,8 @@ export class FakeHost {
     this.write('/usr/share/zoneinfo/UTC', 'TZif stub\n');
     this.write('/etc/network/interfaces', INTERFACES);
     this.write('/usr/lib/systemd/system/nfs-server.service', '[Unit]\n');
+    this.write('/usr/lib/systemd/system/smbd.service', '[Unit]\n');
+    this.write('/etc/samba/smb.conf', SMB_CONF);
     this.write(
       '/etc/exports',
       '# /etc/exports: the access control list for NFS\n/srv/legacy 10.0.0.0/24(ro)\n',
@@ -227,6 +231,13 @@ export function fullHypervisor(): HypervisorSpec {
           options: ['rw', 'sync', 'no_subtree_check'],
         },
         { path: '/srv/legacy', clients: ['10.0.0.5'] },
+      ],
+    },
+    samba: {
+      user: 'phoenix-admin',
+      shares: [
+        { name: 'models', path: 'srv/models', valid_users: ['phoenix-admin'] },
+        { name: 'homes', path: '/home' },
       ],
     },
     firewall: {

@@ -51,6 +51,7 @@ describe('phoenix setup on a terminal (80x24)', () => {
     await answer('Run "zfs"?', 'n');
     await answer('Run "network"?', 'n');
     await answer('Run "nfs"?', 'n');
+    await answer('Run "samba"?', 'n');
     await answer('Run "firewall"?', 'n');
     await answer('Run "nvidia"?', 'n');
     await answer('Apply 2 step(s) now?', 'y');
