@@ -115,7 +115,11 @@ export class DraftChecker {
     for (const d of result.diagnostics) {
       if (base.keys.has(key(d))) continue;
       // A container's ID is the key of its entry: a finding "at the key" concerns the ID.
-      const field = fieldOf(d.path, staged.prefix) ?? '';
+      // A value the draft inherits is reported where the defaults block declares it.
+      const field =
+        fieldOf(d.path, staged.prefix) ??
+        fieldOf(d.path, draft.kind === 'qemu' ? '$.vm_defaults' : '$.lxc_defaults') ??
+        '';
       problems.push({
         field,
         severity: d.severity,

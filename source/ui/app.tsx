@@ -20,7 +20,10 @@ import {
   type Effect,
   type KeyContext,
   type UiState,
+  wizardContext,
 } from './model/app-state.js';
+import { wizardFacts, wizardHashed, wizardPlanned, wizardSaved } from './model/wizard.js';
+import { WizardView } from './views/wizard-view.js';
 import { makeTheme, type Theme } from './theme.js';
 import { Header } from './components/header.js';
 import { Footer } from './components/footer.js';
@@ -85,6 +88,8 @@ function viewTitle(state: UiState, snapshot: EngineSnapshot): string {
     }
     case 'pipeline':
       return `run ${state.runId ?? ''}`;
+    case 'wizard':
+      return state.wizard?.kind === 'lxc' ? 'new container' : 'new VM';
     default:
       return state.view;
   }
@@ -133,6 +138,7 @@ function Screen({
       pageSize: Math.max(1, bodyHeight - 1),
       setupLines: setupRef.current,
       detailsMaxScroll: detailsRef.current,
+      checkDraft: (draft) => engine.checkDraft(draft),
     }),
     [engine, readonly, bodyHeight],
   );
@@ -171,13 +177,44 @@ function Screen({
         case 'abort-run':
           engine.run(effect.runId)?.abort();
           return;
+        case 'wizard-facts':
+        case 'wizard-hash':
+        case 'wizard-plan':
+        case 'wizard-save': {
+          // The answer lands in the wizard that asked, if it is still open.
+          const land = (change: (w: NonNullable<UiState['wizard']>) => UiState['wizard']) =>
+            update((s) => (s.wizard ? { ...s, wizard: change(s.wizard) } : s));
+          const wctx = wizardContext(context());
+          const why = (error: unknown) => (error instanceof Error ? error.message : String(error));
+          if (effect.kind === 'wizard-facts')
+            await engine.hostFacts().then(
+              (facts) => land((w) => wizardFacts(w, { facts }, wctx)),
+              (error: unknown) => land((w) => wizardFacts(w, { error: why(error) }, wctx)),
+            );
+          else if (effect.kind === 'wizard-hash')
+            await engine.hashPassword(effect.password).then(
+              (hash) => land((w) => wizardHashed(w, { hash }, wctx)),
+              (error: unknown) => land((w) => wizardHashed(w, { error: why(error) }, wctx)),
+            );
+          else if (effect.kind === 'wizard-plan')
+            await engine.planDraft(effect.draft).then(
+              (plan) => land((w) => wizardPlanned(w, { plan })),
+              (error: unknown) => land((w) => wizardPlanned(w, { error: why(error) })),
+            );
+          else
+            await engine.defineGuest(effect.draft).then(
+              (saved) => land((w) => wizardSaved(w, saved)),
+              (error: unknown) => land((w) => wizardSaved(w, { error: why(error) })),
+            );
+          return;
+        }
         case 'quit':
           for (const id of snapshotRef.current.activeRunIds) engine.run(id)?.abort();
           exit();
           return;
       }
     },
-    [engine, exit, update],
+    [engine, exit, update, context],
   );
 
   // THE input funnel: every key of every chunk goes through the state machine, in order.
@@ -266,6 +303,18 @@ function Screen({
           : `Finished: ${run.state.status}`;
   } else if (state.view === 'runs') {
     status = `${engine.runs().length} runs`;
+  } else if (state.view === 'wizard' && state.wizard) {
+    const errors = state.wizard.problems.filter((p) => p.severity === 'error').length;
+    status =
+      state.wizard.phase === 'editing'
+        ? errors > 0
+          ? `${errors} error(s) to fix before saving; Esc leaves without writing`
+          : 'Every answer is valid; Esc leaves without writing'
+        : '';
+    // Only the wizard's own keys work here (text fields take the others).
+    keysOverride = footerEntries('wizard', readonly).filter((e) =>
+      e.command?.startsWith('wizard-'),
+    );
   }
 
   // The failure actions are only offered while something has failed.
@@ -304,6 +353,8 @@ function Screen({
         height={bodyHeight}
       />
     );
+  else if (state.view === 'wizard' && state.wizard)
+    body = <WizardView wizard={state.wizard} width={width} height={bodyHeight} />;
   else if (state.view === 'help')
     body = <HelpView scroll={state.helpScroll} width={width} height={bodyHeight} />;
   else

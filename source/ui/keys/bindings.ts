@@ -22,7 +22,8 @@ export type KeyName =
   | (string & {});
 
 /** Where a binding applies; 'global' bindings apply everywhere below the view's own. */
-export type Scope = 'table' | 'details' | 'pipeline' | 'runs' | 'setup' | 'help' | 'global';
+export type Scope =
+  'table' | 'details' | 'pipeline' | 'runs' | 'setup' | 'help' | 'wizard' | 'global';
 
 export type Command =
   | 'move-down'
@@ -56,9 +57,21 @@ export type Command =
   | 'palette'
   | 'refresh'
   | 'help'
-  | 'quit';
+  | 'quit'
+  | 'new-vm'
+  | 'new-ct'
+  | 'wizard-next'
+  | 'wizard-next-field'
+  | 'wizard-prev-field'
+  | 'wizard-back'
+  | 'wizard-forward'
+  | 'wizard-option-next'
+  | 'wizard-option-prev'
+  | 'wizard-toggle'
+  | 'wizard-clear'
+  | 'wizard-cancel';
 
-export type Group = 'Move' | 'Find' | 'Act' | 'Pipeline' | 'Views' | 'App';
+export type Group = 'Move' | 'Find' | 'Act' | 'Pipeline' | 'Wizard' | 'Views' | 'App';
 
 export interface Binding {
   command: Command;
@@ -301,6 +314,108 @@ export const bindings: readonly Binding[] = [
     mutating: true,
   },
   {
+    command: 'new-vm',
+    keys: ['c'],
+    scopes: ['table'],
+    group: 'Act',
+    help: 'define a new VM (wizard; writes the config)',
+    footer: 'new VM',
+    rank: 13,
+    mutating: true,
+  },
+  {
+    command: 'new-ct',
+    keys: ['C'],
+    scopes: ['table'],
+    group: 'Act',
+    help: 'define a new container (wizard; writes the config)',
+    mutating: true,
+  },
+  {
+    command: 'wizard-next',
+    rank: 1,
+    keys: ['enter'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'next field; after the last one the next step; on Confirm: save',
+    footer: 'next',
+  },
+  {
+    command: 'wizard-next-field',
+    rank: 3,
+    keys: ['tab', 'down'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'next field (Confirm: scroll down)',
+    footer: 'field',
+  },
+  {
+    command: 'wizard-prev-field',
+    keys: ['shift+tab', 'up'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'previous field (Confirm: scroll up)',
+  },
+  {
+    command: 'wizard-back',
+    rank: 2,
+    keys: ['pageup', 'ctrl+b'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'back to the previous step (answers are kept)',
+    footer: 'back',
+  },
+  {
+    command: 'wizard-forward',
+    rank: 4,
+    keys: ['pagedown', 'ctrl+f'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'on to the next step',
+    footer: 'step',
+  },
+  {
+    command: 'wizard-option-next',
+    rank: 5,
+    keys: ['right'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'choice: next option (type to search a long list)',
+    footer: 'choose',
+  },
+  {
+    command: 'wizard-option-prev',
+    keys: ['left'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'choice: previous option',
+  },
+  {
+    command: 'wizard-toggle',
+    rank: 6,
+    keys: ['space'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'tick / untick (multi-select), yes / no, next option',
+    footer: 'tick',
+  },
+  {
+    command: 'wizard-clear',
+    keys: ['ctrl+u'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'clear the field (or the search)',
+  },
+  {
+    command: 'wizard-cancel',
+    rank: 0,
+    keys: ['escape'],
+    scopes: ['wizard'],
+    group: 'Wizard',
+    help: 'leave the wizard; nothing is written (asks when answers changed)',
+    footer: 'cancel',
+  },
+  {
     command: 'back',
     rank: 1,
     keys: ['escape'],
@@ -394,6 +509,12 @@ export function keyLabel(key: KeyName, ascii: boolean): string {
       return 'Space';
     case 'tab':
       return 'Tab';
+    case 'shift+tab':
+      return 'Shift+Tab';
+    case 'left':
+      return ascii ? 'Left' : '←';
+    case 'right':
+      return ascii ? 'Right' : '→';
     default:
       return key.startsWith('ctrl+') ? `Ctrl+${key.slice(5).toUpperCase()}` : key;
   }

@@ -3,7 +3,7 @@
 import { activeBindings, keyLabel, type Group } from './bindings.js';
 import { pad } from '../model/columns.js';
 
-const groups: Group[] = ['Move', 'Find', 'Act', 'Views', 'Pipeline', 'App'];
+const groups: Group[] = ['Move', 'Find', 'Act', 'Views', 'Pipeline', 'Wizard', 'App'];
 
 export function helpLines(
   readonly: boolean,

@@ -4,7 +4,9 @@
 import type {
   ActionCheck,
   ActionVerb,
+  DraftProblem,
   FailureAction,
+  GuestDraft,
   GuestId,
   LifecycleVerb,
   MachineRow,
@@ -17,9 +19,10 @@ import { fuzzyFilter } from './fuzzy.js';
 import { commandFor, type Command, type KeyName, type Scope } from '../keys/bindings.js';
 import { typedChar } from '../keys/decode.js';
 import { helpLines } from '../keys/help.js';
+import { startWizard, wizardKey, type WizardEffect, type WizardState } from './wizard.js';
 
 export type ViewName =
-  'machines' | 'templates' | 'details' | 'pipeline' | 'runs' | 'setup' | 'help';
+  'machines' | 'templates' | 'details' | 'pipeline' | 'runs' | 'setup' | 'help' | 'wizard';
 
 /** Something the app must do outside the state: talk to the engine or exit. */
 export type Effect =
@@ -28,7 +31,9 @@ export type Effect =
   | { kind: 'refresh' }
   | { kind: 'quit' }
   | { kind: 'resolve'; runId: string; guestId: GuestId; action: FailureAction }
-  | { kind: 'abort-run'; runId: string };
+  | { kind: 'abort-run'; runId: string }
+  /** The wizard's requests to the engine (facts, hashing, plan, save). */
+  | Exclude<WizardEffect, { kind: 'wizard-close' } | { kind: 'wizard-apply' }>;
 
 export type Modal =
   /** y/N question. */
@@ -71,6 +76,8 @@ export interface UiState {
   pipelineGuest: number;
   setupScroll: number;
   helpScroll: number;
+  /** The define-a-guest wizard while the 'wizard' view is shown. */
+  wizard?: WizardState;
 }
 
 export const initialState: UiState = {
@@ -102,6 +109,8 @@ export interface KeyContext {
   setupLines?: number;
   /** How far the details can scroll (known once drawn). */
   detailsMaxScroll?: number;
+  /** The engine's check of a wizard's draft (the rules of `phoenix validate`). */
+  checkDraft?: (draft: GuestDraft) => DraftProblem[];
 }
 
 // ---- derived data --------------------------------------------------------------------------
@@ -170,6 +179,8 @@ export function paletteItems(readonly: boolean): PaletteItem[] {
     { label: 'delete', command: 'delete', mutating: true },
     { label: 'apply / provision', command: 'apply', mutating: true },
     { label: 'snapshot', command: 'snapshot', mutating: true },
+    { label: 'new VM (wizard)', command: 'new-vm', mutating: true },
+    { label: 'new container (wizard)', command: 'new-ct', mutating: true },
     { label: 'show drifted', filter: 'state:drifted' },
     { label: 'show missing', filter: 'state:missing' },
     { label: 'show running', filter: 'state:running' },
@@ -347,6 +358,8 @@ export function runCommand(state: UiState, command: Command, ctx: KeyContext): S
         const next = delta === 'top' ? 0 : delta === 'bottom' ? last : state.helpScroll + delta;
         return none({ ...state, helpScroll: Math.max(0, Math.min(last, next)) });
       }
+      case 'wizard':
+        return none(state);
     }
   };
 
@@ -459,6 +472,27 @@ export function runCommand(state: UiState, command: Command, ctx: KeyContext): S
     }
     case 'palette':
       return none({ ...state, modal: { kind: 'palette', text: '', index: 0 } });
+    case 'wizard-next':
+    case 'wizard-next-field':
+    case 'wizard-prev-field':
+    case 'wizard-back':
+    case 'wizard-forward':
+    case 'wizard-option-next':
+    case 'wizard-option-prev':
+    case 'wizard-toggle':
+    case 'wizard-clear':
+    case 'wizard-cancel':
+      // Only the wizard view answers to these (wizardViewKey).
+      return none(state);
+    case 'new-vm':
+    case 'new-ct': {
+      if (ctx.readonly || state.view === 'wizard') return none(state);
+      const started = startWizard(command === 'new-vm' ? 'qemu' : 'lxc');
+      return {
+        state: { ...go(state, 'wizard'), wizard: started.wizard, message: undefined },
+        effects: [{ kind: 'wizard-facts' }],
+      };
+    }
     case 'refresh':
       return {
         state: { ...state, message: { text: 'Refreshing…', tone: 'info' } },
@@ -584,9 +618,33 @@ function modalKey(state: UiState, modal: Modal, key: KeyName, ctx: KeyContext): 
   }
 }
 
+/** The wizard's context: the engine's draft check and the page size. */
+export function wizardContext(ctx: KeyContext) {
+  return { checkDraft: ctx.checkDraft ?? (() => []), pageSize: ctx.pageSize };
+}
+
+/** A key in the wizard view: only the wizard's bindings apply (text fields type the rest). */
+function wizardViewKey(state: UiState, wizard: WizardState, key: KeyName, ctx: KeyContext): Step {
+  if (key === 'ctrl+c') return runCommand(state, 'quit', ctx);
+  const bound = commandFor(key, 'wizard', ctx.readonly);
+  const command = bound?.startsWith('wizard-') ? bound : undefined;
+  const step = wizardKey(wizard, key, command, wizardContext(ctx));
+  let next: UiState = { ...state, wizard: step.wizard };
+  const effects: Effect[] = [];
+  for (const effect of step.effects) {
+    if (effect.kind === 'wizard-close') next = { ...back(next), wizard: undefined };
+    else if (effect.kind === 'wizard-apply') {
+      next = { ...back(next), wizard: undefined };
+      effects.push({ kind: 'apply', ids: [effect.id] });
+    } else effects.push(effect);
+  }
+  return { state: next, effects };
+}
+
 /** One key through the whole machine. */
 export function handleKey(state: UiState, key: KeyName, ctx: KeyContext): Step {
   if (state.modal) return modalKey(state, state.modal, key, ctx);
+  if (state.view === 'wizard' && state.wizard) return wizardViewKey(state, state.wizard, key, ctx);
   if (state.filterEditing) {
     if (key === 'ctrl+c') return runCommand({ ...state, filterEditing: false }, 'quit', ctx);
     const edit = editLine(state.filter, key);
