@@ -95,7 +95,9 @@ if ! grep -sqE "^[[:space:]]*include[[:space:]]*=[[:space:]]*${SHARES}[[:space:]
 fi
 if [[ "$HV_MODE" == check && "$HV_CHANGES" == 1 ]]; then hv_plan command "systemctl reload smbd"; fi
 if ((changed)); then
-  service_enable_now smbd
+  if ! systemctl is-enabled --quiet smbd 2>/dev/null || ! systemctl is-active --quiet smbd 2>/dev/null; then
+    hv_run systemctl enable --now smbd
+  fi
   hv_run systemctl reload smbd
 fi
 if ! pdbedit -L -u "$user" >/dev/null 2>&1; then

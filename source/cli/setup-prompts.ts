@@ -74,17 +74,16 @@ export class SetupPrompter {
   }
 }
 
+/** Public keys the admin probably wants: root's authorized_keys and ~/.ssh/*.pub. */
 function sshKeyCandidates(env: SetupEnv): string[] {
+  const dir = join(homedir(), '.ssh');
   const files = [
     join(env.root || '/', 'root/.ssh/authorized_keys'),
-    ...(['.ssh'].flatMap((dir) => {
-      const path = join(homedir(), dir);
-      return existsSync(path)
-        ? readdirSync(path)
-            .filter((name) => name.endsWith('.pub'))
-            .map((name) => join(path, name))
-        : [];
-    }) ?? []),
+    ...(existsSync(dir)
+      ? readdirSync(dir)
+          .filter((name) => name.endsWith('.pub'))
+          .map((name) => join(dir, name))
+      : []),
   ];
   const keys = new Set<string>();
   for (const file of files) {

@@ -331,6 +331,25 @@ export async function runPreflight(env: SetupEnv): Promise<PreflightReport> {
           }
         : { id: 'reboot', title: 'Reboot', status: 'fine', detail: 'none pending' },
   );
+  const nameservers = [
+    ...(read(env, '/etc/resolv.conf') ?? '').matchAll(/^\s*nameserver\s+(\S+)/gm),
+  ].map((m) => m[1]!);
+  items.push(
+    nameservers.length > 0
+      ? {
+          id: 'dns',
+          title: 'DNS',
+          status: 'fine',
+          detail: `${nameservers.join(', ')} (setup never writes /etc/resolv.conf)`,
+        }
+      : {
+          id: 'dns',
+          title: 'DNS',
+          status: 'problem',
+          detail: 'no nameserver in /etc/resolv.conf: apt and downloads will fail',
+          fix: 'set the DNS servers in the Proxmox web UI (System > DNS)',
+        },
+  );
   const zone = tz.stdout.trim();
   if (zone) facts.timezone = zone;
   items.push({

@@ -13,6 +13,7 @@ import {
   restoreFiles,
   ChangedSinceError,
 } from './journal.js';
+import { acquireSetupLock } from './lock.js';
 import { clearResume, currentBootId, writeResume } from './resume.js';
 import {
   checkStep,
@@ -173,6 +174,7 @@ export async function runSetup(options: SetupRunOptions): Promise<SetupOutcome> 
   const runId = options.runId ?? newRunId();
   const order = orderSteps(options.steps);
   const outcome: SetupOutcome = { runId, status: 'succeeded', changed: [] };
+  const release = acquireSetupLock(options.env);
   const configFile = writeScriptConfig(options.env, options.hypervisor);
   const task: RunTask = {
     id: SETUP_TASK_ID,
@@ -191,6 +193,7 @@ export async function runSetup(options: SetupRunOptions): Promise<SetupOutcome> 
     outcome.status = summary.status;
   } finally {
     removeScriptConfig(configFile);
+    release();
   }
   if (outcome.status === 'succeeded' && !outcome.rebootRequired) clearResume(options.env);
   return outcome;
@@ -219,6 +222,7 @@ export async function undoStep(
     .filter((entry) => entry.status === 'applied')
     .reverse();
   const info = stepInfo(options.step);
+  const release = acquireSetupLock(options.env);
   const configFile = writeScriptConfig(options.env, options.hypervisor);
   const task: RunTask = {
     id: `hypervisor/undo-${options.step}`,
@@ -272,5 +276,6 @@ export async function undoStep(
     return { runId, status: summary.status, entries: entries.length };
   } finally {
     removeScriptConfig(configFile);
+    release();
   }
 }

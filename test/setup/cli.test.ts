@@ -84,6 +84,7 @@ describe('phoenix setup (CLI)', () => {
     expect(plain.stdout).toContain('ata-WDC_WD40EFRX_WD-1 (sdb, blank)');
     expect(plain.stdout).toMatch(/! NVIDIA driver: NVIDIA GPU present, no driver answering/);
     expect(plain.stdout).toMatch(/! IOMMU: off/);
+    expect(plain.stdout).toContain('DNS: 10.0.0.1 (setup never writes /etc/resolv.conf)');
     const json = phoenix('setup', '--preflight', '--json');
     const report = JSON.parse(json.stdout) as {
       items: { id: string; status: string }[];

@@ -394,4 +394,13 @@ describe('phoenix setup engine against a fake root', () => {
     expect(failures(events).join()).toContain('vfio-pci');
     expect(host.mutatingCalls()).toEqual([]);
   }, 180_000);
+
+  it('one setup at a time: a live lock holder is refused, a stale lock is taken over', async () => {
+    host.write('/var/lib/phoenix_hypervisor/setup/lock', `${process.pid}\n`);
+    await expect(setup(['timezone'])).rejects.toThrow(/another phoenix setup is running/);
+    host.write('/var/lib/phoenix_hypervisor/setup/lock', '999999999\n');
+    const { outcome } = await setup(['timezone']);
+    expect(outcome.status).toBe('succeeded');
+    expect(existsSync(host.path('/var/lib/phoenix_hypervisor/setup/lock'))).toBe(false);
+  }, 180_000);
 });
