@@ -3,6 +3,7 @@
  *
  *   const env = setupEnv();                                  // root, scripts, state dir
  *   const report = await runPreflight(env);                  // read-only facts, fine/needs-setup/problem
+ *   suggestedSteps(report);                                  // [] when the host looks set up
  *   saveAnswers(configDir, answers);                         // into phoenix_hypervisor_config.json
  *   const checks = await planSetup({ env, hypervisor, steps, consent });   // files, commands, wipes
  *   unconfirmedWipes(checks, consent);                       // disks still needing their typed by-id name
@@ -15,7 +16,7 @@
  */
 export { SETUP_STEPS, isStepId, stepInfo } from './steps.js';
 export { setupEnv, type SetupEnv } from './environment.js';
-export { runPreflight } from './preflight.js';
+export { runPreflight, suggestedSteps } from './preflight.js';
 export { answerEdits, saveAnswers, savedSteps, type SetupAnswers } from './answers.js';
 export {
   orderSteps,

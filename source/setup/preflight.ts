@@ -3,7 +3,13 @@ import { basename } from 'node:path';
 import { probe, type ProbeResult } from '../host/host-scripts.js';
 import { hostPath, type SetupEnv } from './environment.js';
 import { readResume, rebootedSince } from './resume.js';
-import type { DiskInfo, PreflightItem, PreflightReport } from './types.js';
+import {
+  SETUP_STEP_IDS,
+  type DiskInfo,
+  type PreflightItem,
+  type PreflightReport,
+  type SetupStepId,
+} from './types.js';
 
 function read(env: SetupEnv, path: string): string | undefined {
   const file = hostPath(env, path);
@@ -359,4 +365,15 @@ export async function runPreflight(env: SetupEnv): Promise<PreflightReport> {
     detail: zone || 'unknown (timedatectl did not answer)',
   });
   return { items, facts };
+}
+
+/**
+ * The steps the report says are needed (for the TUI's "this host looks unset" banner and the
+ * default answers): empty when the host looks set up.
+ */
+export function suggestedSteps(report: PreflightReport): SetupStepId[] {
+  const steps = new Set(
+    report.items.flatMap((item) => (item.step && item.status !== 'fine' ? [item.step] : [])),
+  );
+  return SETUP_STEP_IDS.filter((id) => steps.has(id));
 }

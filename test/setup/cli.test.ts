@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { saveAnswers } from '../../source/setup/answers.js';
-import { FakeHost, HASH, INTERFACES, repoRoot, SSH_KEY } from './harness.js';
+import { runPreflight, suggestedSteps } from '../../source/setup/preflight.js';
+import { runSetup } from '../../source/setup/run.js';
+import { FakeHost, fullHypervisor, HASH, INTERFACES, repoRoot, SSH_KEY } from './harness.js';
 
 let host: FakeHost;
 let work: string;
@@ -94,6 +96,22 @@ describe('phoenix setup (CLI)', () => {
     expect(report.facts.disks).toHaveLength(3);
     expect(host.mutatingCalls()).toEqual([]);
     expect(host.snapshot()).toEqual(before);
+  }, 180_000);
+
+  it('suggests the steps a fresh host needs, and none once it is set up', async () => {
+    const fresh = await runPreflight(host.env());
+    expect(suggestedSteps(fresh)).toEqual(['repositories', 'zfs', 'nvidia']);
+    const outcome = await runSetup({
+      env: host.env(),
+      hypervisor: fullHypervisor(),
+      steps: ['repositories', 'zfs', 'nvidia'],
+      listeners: [],
+    });
+    expect(outcome.rebootRequired).toBe('nvidia');
+    const waiting = await runPreflight(host.env());
+    expect(waiting.items.find((item) => item.id === 'reboot')?.status).toBe('problem');
+    host.reboot();
+    expect(suggestedSteps(await runPreflight(host.env()))).toEqual([]);
   }, 180_000);
 
   it('the legacy flag --setup-hypervisor is phoenix setup', () => {
