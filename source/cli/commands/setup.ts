@@ -147,7 +147,15 @@ async function setup(options: SetupOptions, command: Command, context: CommandCo
   const controller = new AbortController();
   const interrupt = () => controller.abort(new Error('interrupted'));
 
+  const mustBeRoot = () => {
+    if (!env.root && process.getuid?.() !== 0)
+      throw new UserError('phoenix setup changes the host and must run as root', {
+        hint: 'run it as root on the Proxmox VE host (sudo phoenix setup); --preflight works without',
+      });
+  };
+
   if (options.undo !== undefined) {
+    mustBeRoot();
     const [step] = parseSteps(options.undo);
     if (!step) throw new UserError('--undo needs a step', { hint: `the steps are: ${stepList}` });
     const runId = newRunId();
@@ -187,6 +195,7 @@ async function setup(options: SetupOptions, command: Command, context: CommandCo
     );
   }
 
+  mustBeRoot();
   const interactive = !options.yes && process.stdin.isTTY === true && !json;
   let steps: SetupStepId[] | undefined = options.steps ? parseSteps(options.steps) : undefined;
   let consent = (options.wipe ?? []).map((word) => word.replace(/^\/dev\/disk\/by-id\//, ''));
