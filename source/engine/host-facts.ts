@@ -24,7 +24,10 @@ import type {
 const SSH_KEY =
   /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 
-/** Defaults over built-in defaults; objects (network_config, user_config) merge one level deep. */
+/**
+ * A defaults block over the built-in defaults. A declared object (network_config) replaces the
+ * built-in one whole, as the config loader does: only the guest's own object merges into it.
+ */
 export function mergedDefaults(
   builtin: Record<string, unknown>,
   declared: unknown,
@@ -34,10 +37,7 @@ export function mergedDefaults(
     unknown
   >;
   if (!isObject(declared)) return out;
-  for (const [key, value] of Object.entries(declared)) {
-    const base = out[key];
-    out[key] = isObject(base) && isObject(value) ? { ...base, ...value } : value;
-  }
+  for (const [key, value] of Object.entries(declared)) out[key] = value;
   return out;
 }
 

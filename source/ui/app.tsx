@@ -312,9 +312,18 @@ function Screen({
           : 'Every answer is valid; Esc leaves without writing'
         : '';
     // Only the wizard's own keys work here (text fields take the others).
-    keysOverride = footerEntries('wizard', readonly).filter((e) =>
-      e.command?.startsWith('wizard-'),
-    );
+    keysOverride =
+      state.wizard.phase === 'leaving'
+        ? [
+            { key: 'y', label: 'leave, write nothing' },
+            { key: 'n', label: 'stay' },
+          ]
+        : state.wizard.phase === 'saved'
+          ? [
+              { key: 'y', label: 'apply now' },
+              { key: 'n', label: 'later' },
+            ]
+          : footerEntries('wizard', readonly).filter((e) => e.command?.startsWith('wizard-'));
   }
 
   // The failure actions are only offered while something has failed.

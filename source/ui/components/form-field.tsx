@@ -76,7 +76,6 @@ export function fieldLines(field: FieldView, glyphs: Glyphs): FormLine[] {
     { text: pointer, tone: 'accent' },
     { text: padLabel(field.label), bold: field.focused },
     shown(field),
-    field.focused && field.search ? { text: `  search: ${field.search}`, tone: 'accent' } : false,
   ]);
   if (field.focused && (field.kind === 'select' || field.kind === 'multi')) {
     const options = field.options ?? [];
@@ -105,10 +104,11 @@ export function fieldLines(field: FieldView, glyphs: Glyphs): FormLine[] {
         { text: ` ${mark}${option.label}`, bold: at },
       ]);
     }
-    if (options.length > rows)
+    if (options.length > rows || field.search)
       lines.push([
         { text: ' '.repeat(LABEL + 2) },
-        { text: `${cursor + 1}/${options.length}`, tone: 'muted' },
+        { text: `${Math.min(cursor + 1, options.length)}/${options.length}`, tone: 'muted' },
+        field.search ? { text: `  search: ${field.search}`, tone: 'accent' } : false,
       ]);
   }
   const problem =

@@ -19,7 +19,13 @@ import { fuzzyFilter } from './fuzzy.js';
 import { commandFor, type Command, type KeyName, type Scope } from '../keys/bindings.js';
 import { typedChar } from '../keys/decode.js';
 import { helpLines } from '../keys/help.js';
-import { startWizard, wizardKey, type WizardEffect, type WizardState } from './wizard.js';
+import {
+  settleWizard,
+  startWizard,
+  wizardKey,
+  type WizardEffect,
+  type WizardState,
+} from './wizard.js';
 
 export type ViewName =
   'machines' | 'templates' | 'details' | 'pipeline' | 'runs' | 'setup' | 'help' | 'wizard';
@@ -632,8 +638,16 @@ function wizardViewKey(state: UiState, wizard: WizardState, key: KeyName, ctx: K
   let next: UiState = { ...state, wizard: step.wizard };
   const effects: Effect[] = [];
   for (const effect of step.effects) {
-    if (effect.kind === 'wizard-close') next = { ...back(next), wizard: undefined };
-    else if (effect.kind === 'wizard-apply') {
+    if (effect.kind === 'wizard-close') {
+      const saved = wizard.phase === 'saved' ? step.wizard.saved : undefined;
+      next = {
+        ...back(next),
+        wizard: undefined,
+        ...(saved
+          ? { message: { text: `Saved ${saved.id} to the config; a applies it`, tone: 'ok' } }
+          : {}),
+      };
+    } else if (effect.kind === 'wizard-apply') {
       next = { ...back(next), wizard: undefined };
       effects.push({ kind: 'apply', ids: [effect.id] });
     } else effects.push(effect);
@@ -670,6 +684,9 @@ export function handleKeys(state: UiState, keys: readonly KeyName[], ctx: KeyCon
     current = step.state;
     effects.push(...step.effects);
   }
+  // The wizard checks typed answers once per chunk (a pasted address is one check, not 15).
+  if (current.wizard?.dirty)
+    current = { ...current, wizard: settleWizard(current.wizard, wizardContext(ctx)) };
   return { state: current, effects };
 }
 

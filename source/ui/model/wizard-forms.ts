@@ -120,8 +120,7 @@ function idProblems(values: Values, facts: HostFacts, field: string): DraftProbl
       {
         field,
         severity: 'error',
-        message: `ID ${id} is already used (config or host)`,
-        hint: `${facts.nextId} is free`,
+        message: `ID ${id} is already used (config or host); ${facts.nextId} is free`,
       },
     ];
   return [];
@@ -497,7 +496,8 @@ export const vmForm: FormDef = {
       setNumber(entry, values, d, key);
     for (const key of ['boot_disk_storage', 'network_bridge', 'network_model'])
       if (str(values[key]) !== text(d[key])) entry[key] = str(values[key]);
-    entry.network_config = networkEntry(values, d, false);
+    const network = networkEntry(values, d, false);
+    if (Object.keys(network).length > 0) entry.network_config = network;
     const base = obj(d.user_config);
     const user: Record<string, unknown> = {};
     const username = str(values['user_config.username']).trim();
@@ -783,7 +783,8 @@ export const lxcForm: FormDef = {
       setNumber(entry, values, d, key);
     if (str(values.storage_pool) !== text(d.storage_pool))
       entry.storage_pool = str(values.storage_pool);
-    entry.network_config = networkEntry(values, d, true);
+    const network = networkEntry(values, d, true);
+    if (Object.keys(network).length > 0) entry.network_config = network;
     const mounts = parseMounts(str(values.mount_points));
     if (mounts.length > 0) entry.mount_points = mounts;
     const gpus = list(values.gpu_assignment);

@@ -46,6 +46,8 @@ export interface WizardState {
   plan?: readonly PlannedStep[] | string;
   scroll: number;
   saved?: { file: string; id: number };
+  /** Answers changed since the last check (a chunk of typed keys is checked once, at its end). */
+  dirty?: boolean;
   /** One line for the user (saving failed, a step has errors). */
   notice?: string;
 }
@@ -270,8 +272,13 @@ function goStep(w: WizardState, step: number, field = 0): WizardStep {
   return { wizard: next, effects: left.effects };
 }
 
-function setValue(w: WizardState, id: string, value: Value, ctx: WizardContext): WizardState {
-  return validate({ ...w, values: { ...w.values, [id]: value }, notice: undefined }, ctx);
+function setValue(w: WizardState, id: string, value: Value): WizardState {
+  return { ...w, values: { ...w.values, [id]: value }, notice: undefined, dirty: true };
+}
+
+/** Checks the answers if they changed since the last check. */
+export function settleWizard(w: WizardState, ctx: WizardContext): WizardState {
+  return w.dirty ? { ...validate(w, ctx), dirty: false } : w;
 }
 
 function nextField(w: WizardState): WizardStep {
@@ -314,11 +321,14 @@ function changed(w: WizardState): boolean {
 
 /** What the table binds a key to in the wizard (text fields take printable keys first). */
 export function wizardKey(
-  w: WizardState,
+  current: WizardState,
   key: KeyName,
   command: Command | undefined,
   ctx: WizardContext,
 ): WizardStep {
+  // Typing goes on unchecked; anything else (moving, saving) sees checked answers.
+  const typing = typedChar(key) !== undefined || key === 'backspace';
+  const w = typing ? current : settleWizard(current, ctx);
   const none: WizardStep = { wizard: w, effects: [] };
   switch (w.phase) {
     case 'loading':
@@ -377,7 +387,7 @@ export function wizardKey(
     else if (command === 'wizard-clear') edited = '';
     if (edited !== undefined) {
       if (field.kind === 'password') return { wizard: { ...w, password: edited }, effects: [] };
-      return { wizard: setValue(w, field.id, edited, ctx), effects: [] };
+      return { wizard: setValue(w, field.id, edited), effects: [] };
     }
   }
 
@@ -388,7 +398,7 @@ export function wizardKey(
       if (!option || field.kind === 'multi')
         return { wizard: { ...w, cursor: Math.max(0, index) }, effects: [] };
       return {
-        wizard: { ...setValue(w, field.id, option.value, ctx), cursor: index },
+        wizard: { ...setValue(w, field.id, option.value), cursor: index },
         effects: [],
       };
     };
@@ -398,7 +408,7 @@ export function wizardKey(
       if (field.kind === 'multi' || matches.length === 0)
         return { wizard: { ...next, cursor: 0 }, effects: [] };
       return {
-        wizard: { ...setValue(next, field.id, matches[0]!.value, ctx), cursor: 0 },
+        wizard: { ...setValue(next, field.id, matches[0]!.value), cursor: 0 },
         effects: [],
       };
     };
@@ -409,7 +419,7 @@ export function wizardKey(
       const next = ticked.includes(option.value)
         ? ticked.filter((v) => v !== option.value)
         : [...ticked, option.value];
-      return { wizard: setValue(w, field.id, next, ctx), effects: [] };
+      return { wizard: setValue(w, field.id, next), effects: [] };
     }
     if (command === 'wizard-option-next') return pick(Math.min(options.length - 1, w.cursor + 1));
     if (command === 'wizard-option-prev') return pick(Math.max(0, w.cursor - 1));
@@ -426,9 +436,9 @@ export function wizardKey(
       command === 'wizard-option-next' ||
       command === 'wizard-option-prev'
     )
-      return { wizard: setValue(w, field.id, value !== true, ctx), effects: [] };
+      return { wizard: setValue(w, field.id, value !== true), effects: [] };
     if (key === 'y' || key === 'n')
-      return { wizard: setValue(w, field.id, key === 'y', ctx), effects: [] };
+      return { wizard: setValue(w, field.id, key === 'y'), effects: [] };
   }
 
   switch (command) {

@@ -97,7 +97,7 @@ export function wizardLines(
 
   if (isConfirmStep(w)) {
     const body = confirmLines(w, glyphs, configDir);
-    const room = Math.max(1, height - top.length - 1 - bottom.length);
+    const room = Math.max(1, height - top.length - 2 - bottom.length);
     const start = Math.min(w.scroll, Math.max(0, body.length - room));
     const shown = body.slice(start, start + room);
     const more =
