@@ -237,10 +237,15 @@ function applyOptions(
               );
             }
             const source = drive['import-from'];
-            bytes =
-              parseVolid(source) && volumeExists(ctx.env, source)
-                ? volumeSize(ctx.env, source)
-                : 3.5 * 1024 ** 3;
+            if (parseVolid(source)) {
+              if (!volumeExists(ctx.env, source))
+                throw new SimError(`volume '${source}' does not exist`);
+              bytes = volumeSize(ctx.env, source);
+            } else {
+              const file = importSource(ctx, source);
+              if (!file) throw new SimError(`${source}: non-existent or non-regular file`);
+              bytes = virtualSize(file);
+            }
             delete drive['import-from'];
             result.lines.push(`importing disk '${source}' to VM ${vmid} ...`);
           }
