@@ -102,6 +102,7 @@ for ((i = 0; i < count; i++)); do
     home="${home:-/home/$name}"
     keys="$home/.ssh/authorized_keys"
     if ! grep -qxF -- "$key" "$R$keys" 2>/dev/null; then
+      hv_plan command "chown $name: $home/.ssh $keys"
       if hv_want file "$keys" "adding the SSH key to $keys"; then
         ids="$(getent passwd "$name" | cut -d: -f3,4 || true)"
         ensure_dir "$home/.ssh" 0700

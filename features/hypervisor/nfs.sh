@@ -70,6 +70,7 @@ if [[ "$(cat "$R$EXPORTS" 2>/dev/null; printf x)" != "${content}x" ]]; then
   if hv_want file "$EXPORTS" "writing the exports to $EXPORTS"; then
     printf '%s' "$content" | hv_write_file "$EXPORTS" 0644
   fi
+  hv_plan command "systemctl enable --now nfs-server"
   hv_plan command "exportfs -ra"
   if [[ "$HV_MODE" == apply ]]; then
     hv_run systemctl enable --now nfs-server

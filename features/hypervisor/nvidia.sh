@@ -90,5 +90,6 @@ if hv_want command "bash $runfile --silent --dkms --no-x-check --no-nouveau-chec
   log "driver $version installed; reboot the host, then run phoenix setup again to finish"
   exit "$EXIT_REBOOT_REQUIRED"
 fi
+hv_plan command "update-initramfs -u"
 hv_plan reboot "the host reboots once the driver is installed (phoenix setup resumes afterwards)"
 hv_finish

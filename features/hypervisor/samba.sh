@@ -49,6 +49,7 @@ for ((i = 0; i < count; i++)); do
     continue
   fi
   if [[ ! -d "$R$path" ]]; then
+    hv_plan command "chmod 2770 $path; chown $user $path"
     if hv_want command "mkdir -p $path" "creating the shared folder $path"; then
       hv_journal command "mkdir -p $path"
       mkdir -p "$R$path"
@@ -93,7 +94,10 @@ if ! grep -sqE "^[[:space:]]*include[[:space:]]*=[[:space:]]*${SHARES}[[:space:]
     changed=1
   fi
 fi
-if [[ "$HV_MODE" == check && "$HV_CHANGES" == 1 ]]; then hv_plan command "systemctl reload smbd"; fi
+if [[ "$HV_MODE" == check && "$HV_CHANGES" == 1 ]]; then
+  hv_plan command "systemctl enable --now smbd (when not running)"
+  hv_plan command "systemctl reload smbd"
+fi
 if ((changed)); then
   if ! systemctl is-enabled --quiet smbd 2>/dev/null || ! systemctl is-active --quiet smbd 2>/dev/null; then
     hv_run systemctl enable --now smbd
