@@ -151,6 +151,14 @@ function mutate<T>(ctx: Ctx, vmid: number, fn: () => T): T {
   return withGuestLock(ctx.env.dir, 'lxc', vmid, fn, { held: ctx.faults.holdLock?.includes(vmid) });
 }
 
+/**
+ * Ids are unique across VMs and CTs: creating a CT also takes the VM lock of the id (qm create
+ * and qm clone hold it while they claim an id), so concurrent qm/pct creates cannot both win.
+ */
+function claimId(ctx: Ctx, vmid: number, fn: () => void): void {
+  withGuestLock(ctx.env.dir, 'qemu', vmid, () => mutate(ctx, vmid, fn));
+}
+
 function localCt(ctx: Ctx, vmid: number): { ref: GuestRef; config: GuestConfig } {
   return {
     ref: { vmid, kind: 'lxc', node: ctx.env.node },
@@ -242,11 +250,14 @@ const create: SubCommand = {
     }
     const ref: GuestRef = { vmid, kind: 'lxc', node: ctx.env.node };
     return task(ctx, true, () => {
-      mutate(ctx, vmid, () => {
-        if (findGuest(ctx.env, vmid))
+      claimId(ctx, vmid, () => {
+        const taken = findGuest(ctx.env, vmid);
+        if (taken) {
+          const what = taken.kind === 'qemu' ? 'VM' : 'CT';
           throw new SimError(
-            `unable to create CT ${vmid} - CT ${vmid} already exists on node '${ctx.env.node}'`,
+            `unable to create CT ${vmid} - ${what} ${vmid} already exists on node '${taken.node}'`,
           );
+        }
         writeAtomic(paths.conf(ctx.env.dir, ctx.env.node, 'lxc', vmid), 'lock: create\n');
       });
       const props: Record<string, string> = {};
@@ -765,9 +776,14 @@ const clone: SubCommand = {
     if (!listNodes(ctx.env).includes(target))
       throw new SimError(`no such cluster node '${target}'`);
     const ref: GuestRef = { vmid: newid, kind: 'lxc', node: target };
-    mutate(ctx, newid, () =>
-      writeAtomic(paths.conf(ctx.env.dir, target, 'lxc', newid), 'lock: create\n'),
-    );
+    claimId(ctx, newid, () => {
+      const taken = findGuest(ctx.env, newid);
+      if (taken) {
+        const what = taken.kind === 'qemu' ? 'VM' : 'CT';
+        throw new SimError(`${what} ${newid} already exists on node '${taken.node}'`);
+      }
+      writeAtomic(paths.conf(ctx.env.dir, target, 'lxc', newid), 'lock: create\n');
+    });
     mutate(ctx, vmid, () => {
       const conf = loadConfig(ctx.env, 'lxc', vmid);
       conf.main.props.lock = 'disk';

@@ -34,6 +34,23 @@ describe('locks', () => {
     expect(new Set(disks).size).toBe(4);
   });
 
+  it('ids are unique across VMs and CTs even when qm and pct create one concurrently', async () => {
+    const results = await Promise.all([
+      host.start('qm', ['create', '140', '--memory', '512']),
+      host.start('pct', [
+        'create',
+        '140',
+        'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+        '--rootfs',
+        'local-lvm:1',
+      ]),
+    ]);
+    expect(results.filter((r) => r.code === 0)).toHaveLength(1);
+    expect(results.find((r) => r.code !== 0)!.stderr).toMatch(
+      /140 already exists on node 'pve'\n$/,
+    );
+  });
+
   it('a lock held by a slow start makes another writer time out with the real message', async () => {
     const slow = host.start('qm', ['start', '120'], { PVE_SIM_LATENCY: '0.6' });
     await new Promise((r) => setTimeout(r, 700));
