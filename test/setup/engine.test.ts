@@ -403,4 +403,20 @@ describe('phoenix setup engine against a fake root', () => {
     expect(outcome.status).toBe('succeeded');
     expect(existsSync(host.path('/var/lib/phoenix_hypervisor/setup/lock'))).toBe(false);
   }, 180_000);
+
+  it('reads the config the same with python3 (real hosts) as with jq', async () => {
+    const withJq = await planSetup({
+      env: host.env(),
+      hypervisor: fullHypervisor(),
+      steps: allSteps,
+    });
+    const env = host.env();
+    env.processEnv = {
+      ...env.processEnv,
+      PHOENIX_JSON_READER: 'python3',
+      PATH: `${env.processEnv.PATH}:${process.env.PATH}`,
+    };
+    const withPython = await planSetup({ env, hypervisor: fullHypervisor(), steps: allSteps });
+    expect(withPython).toEqual(withJq);
+  }, 180_000);
 });
