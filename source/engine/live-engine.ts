@@ -237,7 +237,9 @@ export class LiveEngine implements Engine {
         continue;
       }
       try {
-        results.push({ id, ok: true, message: await this.actOne(verb, live, inventory, options) });
+        // "101 started", like the fake engine: the status line shows the messages as they are.
+        const done = await this.actOne(verb, live, inventory, options);
+        results.push({ id, ok: true, message: `${id} ${done}` });
       } catch (error) {
         results.push({ id, ok: false, message: messageOf(error) });
       }
@@ -363,7 +365,13 @@ export class LiveEngine implements Engine {
     if (!events) return undefined;
     // A finished run, replayed from the run store: read-only.
     const started = events.find((event) => event.type === 'run-started');
-    const replay = new LiveRun(id, started?.type === 'run-started' ? started.title : id, []);
+    // Its own start and end times, not the moment it was read ("took 0.0s").
+    const replay = new LiveRun(
+      id,
+      started?.type === 'run-started' ? started.title : id,
+      [],
+      started ? Date.parse(started.at) || Date.now() : Date.now(),
+    );
     if (started?.type === 'run-started') {
       replay.addTasks(
         started.tasks.map((task) => ({
@@ -376,7 +384,10 @@ export class LiveEngine implements Engine {
     }
     for (const event of events) replay.onRunnerEvent(event);
     const finished = events.at(-1);
-    replay.settle(finished?.type === 'run-finished' && finished.status === 'interrupted');
+    replay.settle(
+      finished?.type === 'run-finished' && finished.status === 'interrupted',
+      finished?.type === 'run-finished' ? Date.parse(finished.at) || undefined : undefined,
+    );
     this.keepFinished(replay);
     return replay;
   }

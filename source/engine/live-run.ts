@@ -225,18 +225,20 @@ export class LiveRun implements RunHandle {
   };
 
   /** After the runner is done: waiting when a failure awaits an answer, else the outcome. */
-  settle(interrupted = false): void {
-    if (interrupted) return this.finish('interrupted');
+  settle(interrupted = false, at = Date.now()): void {
+    if (interrupted) return this.finish('interrupted', at);
     if (this.current.guests.some((guest) => guest.failure))
       return this.update({ status: 'waiting' });
     const failed = this.current.guests.some((guest) =>
       guest.steps.some((step) => step.status === 'failed'),
     );
-    this.finish(failed ? 'failed' : 'succeeded');
+    this.finish(failed ? 'failed' : 'succeeded', at);
   }
 
-  private finish(status: Extract<RunStatus, 'succeeded' | 'failed' | 'interrupted'>): void {
-    const at = Date.now();
+  private finish(
+    status: Extract<RunStatus, 'succeeded' | 'failed' | 'interrupted'>,
+    at = Date.now(),
+  ): void {
     this.update({ status, finishedAt: at });
     this.emit({ type: 'run-finished', runId: this.id, at, status });
   }
