@@ -1,3 +1,4 @@
+import { abortableSleep } from '../runner/runner.js';
 import { StepError } from '../runner/step-error.js';
 import type { PipelineContext } from './types.js';
 
@@ -58,5 +59,31 @@ export async function guestExec(
     }),
     options.input === undefined ? {} : { input: options.input },
   );
+  const started = startedPid(stdout);
+  if (started !== undefined) {
+    // Through the API of another node the command only starts: poll its status until it exits.
+    for (;;) {
+      const status = await context.exec([
+        'qm',
+        'guest',
+        'exec-status',
+        String(vmid),
+        String(started),
+      ]);
+      const result = parseGuestExec(status);
+      if (result.exited) return result;
+      await abortableSleep(500, context.signal);
+    }
+  }
   return parseGuestExec(stdout);
+}
+
+/** The pid of `{"pid": N}`, what the agent API answers when it only started the command. */
+function startedPid(stdout: string): number | undefined {
+  try {
+    const data = JSON.parse(stdout) as { pid?: unknown; exited?: unknown } | null;
+    return data && typeof data.pid === 'number' && data.exited === undefined ? data.pid : undefined;
+  } catch {
+    return undefined; // not JSON: parseGuestExec says so
+  }
 }

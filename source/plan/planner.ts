@@ -17,6 +17,7 @@ import { featureSteps, markerPaths, markerReadArgv, parseMarkers } from './featu
 import { parseGuestExec } from './guest-exec.js';
 import { HostError } from '../host/index.js';
 import { planTemplateImage, predictCreatedView, templateImageSteps } from './template-pipeline.js';
+import { clonePlacementProblems } from './placement.js';
 
 export interface PlanRequest {
   spec: Spec;
@@ -159,9 +160,34 @@ async function planGuest(
 
   preflight(guest, view, node, facts, problems);
 
+  // In a cluster the clone source may live on another node than this one or the new guest.
+  const sourceNode =
+    source === undefined
+      ? undefined
+      : (facts.inventory.get(source)?.node ?? planned.get(source)?.spec.node ?? facts.localNode);
+  if (source !== undefined && sourceNode !== undefined && !live) {
+    problems.push(
+      ...(await clonePlacementProblems({
+        guest,
+        source,
+        sourceNode,
+        sourceConfig: view.config,
+        target: node,
+        host,
+      })),
+    );
+  }
+
   const steps = [
     ...(image && guest.kind === 'qemu' ? templateImageSteps(guest, id, image, host) : []),
-    ...pipelineFor(guest, id, node, source, spec),
+    ...pipelineFor(
+      guest,
+      id,
+      node,
+      source,
+      spec,
+      sourceNode === facts.localNode ? undefined : sourceNode,
+    ),
   ];
   const previews = [];
   for (const step of steps) {
@@ -211,6 +237,8 @@ function pipelineFor(
   node: string,
   source: number | undefined,
   spec: Spec,
+  /** The clone source's node when it is not this one. */
+  remoteSourceNode?: string,
 ): PipelineStep[] {
   const features = featureSteps(guest, id, spec);
   if (guest.kind === 'qemu') {
@@ -219,6 +247,7 @@ function pipelineFor(
         spec: guest,
         id,
         ...(source === undefined ? {} : { sourceId: source }),
+        ...(remoteSourceNode ? { sourceNode: remoteSourceNode } : {}),
         sshKeyFile: join(tmpdir(), `phoenix-sshkeys-${id}.pub`),
         timeouts: waitBudgets(),
       },

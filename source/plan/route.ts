@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * qm and pct act only on guests of the node they run on. Pipelines write their commands in the
  * local form; for a guest on another node of the cluster this rewrites them to the pvesh API of
@@ -10,10 +12,16 @@ export function routeCommand(argv: readonly string[], node: string, localNode: s
     argv[1] === 'disk' && argv[2] === 'resize' ? [argv[0]!, 'resize', ...argv.slice(3)] : argv;
   const [tool, verb, id, ...rest] = command;
   if ((tool !== 'qm' && tool !== 'pct') || id === undefined) return [...argv];
-  const base = `/nodes/${node}/${tool === 'qm' ? 'qemu' : 'lxc'}/${id}`;
+  const kind = tool === 'qm' ? 'qemu' : 'lxc';
+  const base = `/nodes/${node}/${kind}/${id}`;
+  if (tool === 'qm' && verb === 'guest') return routeGuestCommand(command, node);
   switch (verb) {
+    case 'create':
+      return ['pvesh', 'create', `/nodes/${node}/${kind}`, '--vmid', id, ...rest];
+    case 'cloudinit':
+      return rest[0] === 'update' ? ['pvesh', 'set', `${base}/cloudinit`] : [...argv];
     case 'set':
-      return ['pvesh', 'set', `${base}/config`, ...rest];
+      return ['pvesh', 'set', `${base}/config`, ...withInlineSshKeys(rest)];
     case 'start':
     case 'stop':
     case 'shutdown':
@@ -30,4 +38,44 @@ export function routeCommand(argv: readonly string[], node: string, localNode: s
     default:
       return [...argv];
   }
+}
+
+/**
+ * `qm guest exec ID [--timeout N] -- CMD…` runs and waits; the API starts the command and hands
+ * back its pid (`{"pid": N}`), which `qm guest exec-status ID PID` — routed to
+ * `…/agent/exec-status` — polls (see guest-exec.ts). Input on stdin is not routed.
+ */
+function routeGuestCommand(argv: readonly string[], node: string): string[] {
+  const [, , sub, id, ...rest] = argv;
+  const base = `/nodes/${node}/qemu/${id}/agent`;
+  if (sub === 'exec') {
+    const separator = rest.indexOf('--');
+    const command = separator === -1 ? [] : rest.slice(separator + 1);
+    return [
+      'pvesh',
+      'create',
+      `${base}/exec`,
+      ...command.flatMap((word) => ['--command', word]),
+      '--output-format',
+      'json',
+    ];
+  }
+  if (sub === 'exec-status')
+    return ['pvesh', 'get', `${base}/exec-status`, '--pid', rest[0]!, '--output-format', 'json'];
+  return [...argv];
+}
+
+/**
+ * `qm set --sshkeys` takes a file; the config API takes the keys themselves, URL-encoded
+ * (everything but A-Za-z0-9-._~ escaped).
+ */
+function withInlineSshKeys(options: readonly string[]): string[] {
+  const index = options.indexOf('--sshkeys');
+  if (index === -1 || options[index + 1] === undefined) return [...options];
+  const keys = readFileSync(options[index + 1]!, 'utf8');
+  const encoded = encodeURIComponent(keys).replace(
+    /[!'()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return [...options.slice(0, index + 1), encoded, ...options.slice(index + 2)];
 }

@@ -23,6 +23,8 @@ export interface VmPipelineInput {
   id: number;
   /** The template (or VM) to clone; undefined for a template built from a cloud image. */
   sourceId?: number;
+  /** The clone source's node when it is not the node Phoenix runs on (cloned through its API). */
+  sourceNode?: string;
   /** Where the file `--sshkeys` reads is written just before use. */
   sshKeyFile: string;
   timeouts?: { agentMs?: number; cloudInitMs?: number; cloneMs?: number };
@@ -75,9 +77,9 @@ export function vmPipeline(input: VmPipelineInput, features: PipelineStep[] = []
 
   if (input.sourceId !== undefined) {
     const clone = [
-      'qm',
-      'clone',
-      String(input.sourceId),
+      ...(input.sourceNode
+        ? ['pvesh', 'create', `/nodes/${input.sourceNode}/qemu/${input.sourceId}/clone`, '--newid']
+        : ['qm', 'clone', String(input.sourceId)]),
       vmid,
       '--name',
       spec.vm_name,

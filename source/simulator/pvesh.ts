@@ -26,6 +26,7 @@ import { pctMain } from './pct.js';
 import { catalogue } from './pveam.js';
 import { dhcpAddress } from './guest-exec.js';
 import { downloadUrlRoute } from './download-url.js';
+import { guestCreateRoutes, sshKeysAsFile } from './pvesh-create.js';
 
 type Json = Record<string, unknown>;
 
@@ -234,7 +235,7 @@ function delegated(kind: 'qemu' | 'lxc'): Route[] {
     {
       method: 'PUT',
       template: `${base}/config`,
-      handler: (ctx, v, p) => run(ctx, v.node!, ['set', v.vmid!, ...asArgs(p)]),
+      handler: (ctx, v, p) => run(ctx, v.node!, ['set', v.vmid!, ...asArgs(sshKeysAsFile(ctx, p))]),
     },
     {
       method: 'POST',
@@ -297,7 +298,8 @@ function delegated(kind: 'qemu' | 'lxc'): Route[] {
     routes.push({
       method: 'POST',
       template: `${base}/config`,
-      handler: (ctx, v, p) => run(ctx, v.node!, ['set', v.vmid!, ...asArgs(p)], 'qmconfig', v.vmid),
+      handler: (ctx, v, p) =>
+        run(ctx, v.node!, ['set', v.vmid!, ...asArgs(sshKeysAsFile(ctx, p))], 'qmconfig', v.vmid),
     });
     // the guest agent through the API: {"result": ...}
     const captured = (ctx: Ctx, node: string, args: string[]): string => {
@@ -353,6 +355,7 @@ interface Route {
 
 const routes: Route[] = [
   downloadUrlRoute,
+  ...guestCreateRoutes,
   {
     method: 'GET',
     template: '/cluster/resources',
