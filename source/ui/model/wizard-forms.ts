@@ -383,9 +383,9 @@ export const vmForm: FormDef = {
                 value: SSH_DEFAULT,
                 label: `from vm_defaults (${inherited.split(' ').slice(2).join(' ') || inherited.slice(0, 20)})`,
               });
+            else options.push({ value: SSH_NONE, label: 'none' });
             for (const key of facts.sshKeys) options.push({ value: key.key, label: key.label });
             options.push({ value: SSH_PASTE, label: 'paste a key' });
-            if (!inherited) options.push({ value: SSH_NONE, label: 'none' });
             return options;
           },
         },
@@ -464,7 +464,8 @@ export const vmForm: FormDef = {
       boot_disk_storage: text(d.boot_disk_storage),
       ...networkInitial(d, false),
       'user_config.username': text(user.username),
-      ssh_key: user.ssh_public_key ? SSH_DEFAULT : (facts.sshKeys[0]?.key ?? SSH_NONE),
+      // A key from the host is one step away; picking none by default asks for no user name.
+      ssh_key: user.ssh_public_key ? SSH_DEFAULT : SSH_NONE,
       'user_config.ssh_public_key': '',
       'user_config.password_hash': '',
       features: Array.isArray(d.features) ? d.features.map(text) : [],
