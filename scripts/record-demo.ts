@@ -86,6 +86,7 @@ async function main(): Promise<void> {
   const out = resolve(values.out);
   const temp = `${out}.tmp-${process.pid}`;
   writeFileSync(temp, gif.bytes);
+  console.log(`gifenc: ${gif.bytes.length} bytes`);
   if (hasGifsicle()) {
     const optimised = spawnSync('gifsicle', ['-O3', '--no-comments', temp, '-o', `${temp}.opt`]);
     if (optimised.status === 0) renameSync(`${temp}.opt`, temp);

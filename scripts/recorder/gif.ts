@@ -2,10 +2,14 @@
 // identical consecutive stills merged into one longer frame, and after the first frame only the
 // pixels that changed (the rest transparent over the previous frame), which keeps a terminal
 // recording small even without gifsicle.
-import gifenc from 'gifenc';
+import * as gifencImport from 'gifenc';
 import type { Painter } from './paint.js';
 import type { Still } from './screen.js';
 
+type Gifenc = Pick<typeof gifencImport, 'GIFEncoder' | 'applyPalette' | 'quantize'>;
+// CommonJS under Node (all on the default export), ESM with named exports under Vite.
+const gifenc: Gifenc =
+  typeof gifencImport.quantize === 'function' ? gifencImport : (gifencImport.default as Gifenc);
 const { GIFEncoder, applyPalette, quantize } = gifenc;
 
 export interface TimedStill {

@@ -1,4 +1,6 @@
-// Types for gifenc 1.0.3 (the package ships none): the parts the recorder uses.
+// Types for gifenc 1.0.3 (the package ships none): the parts the recorder uses. Under Node the
+// package is CommonJS and everything sits on the default export; under Vite it is ESM with named
+// exports (see gif.ts).
 declare module 'gifenc' {
   export type Palette = number[][];
   export type Format = 'rgb565' | 'rgb444' | 'rgba4444';
@@ -17,19 +19,17 @@ declare module 'gifenc' {
     finish(): void;
     bytes(): Uint8Array;
   }
-  interface GifencModule {
-    GIFEncoder(options?: { auto?: boolean; initialCapacity?: number }): Encoder;
-    quantize(
-      rgba: Uint8Array | Uint8ClampedArray,
-      maxColors: number,
-      options?: { format?: Format },
-    ): Palette;
-    applyPalette(
-      rgba: Uint8Array | Uint8ClampedArray,
-      palette: Palette,
-      format?: Format,
-    ): Uint8Array;
-  }
-  const gifenc: GifencModule;
-  export default gifenc;
+  export function GIFEncoder(options?: { auto?: boolean; initialCapacity?: number }): Encoder;
+  export function quantize(
+    rgba: Uint8Array | Uint8ClampedArray,
+    maxColors: number,
+    options?: { format?: Format },
+  ): Palette;
+  export function applyPalette(
+    rgba: Uint8Array | Uint8ClampedArray,
+    palette: Palette,
+    format?: Format,
+  ): Uint8Array;
+  const defaultExport: unknown;
+  export default defaultExport;
 }

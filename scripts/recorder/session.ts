@@ -94,6 +94,7 @@ export async function playTape(tape: Tape, options: PlayOptions): Promise<Record
   };
   const send = async (text: string, delayMs: number) => {
     for (const char of text) {
+      if (exitCode !== undefined) return;
       pty.write(char);
       await sleep(delayMs);
     }
@@ -114,7 +115,7 @@ export async function playTape(tape: Tape, options: PlayOptions): Promise<Record
     } else if ('type' in step) {
       await send(step.type, step.delayMs ?? keyDelay);
     } else if ('key' in step) {
-      for (let i = 0; i < (step.times ?? 1); i++) {
+      for (let i = 0; i < (step.times ?? 1) && exitCode === undefined; i++) {
         pty.write(keys[step.key]);
         await sleep(step.delayMs ?? keyDelay);
       }
