@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** Where the simulated cluster lives and which node this process plays. */
 export interface SimEnv {
@@ -10,7 +10,8 @@ export interface SimEnv {
 }
 
 export function readEnv(): SimEnv {
-  const dir = process.env.PVE_SIM_DIR;
+  const given = process.env.PVE_SIM_DIR;
+  const dir = given ? resolve(given) : undefined;
   if (!dir)
     throw new Error(
       'PVE_SIM_DIR is not set: point it at a state dir made by `phoenix sim init DIR`',

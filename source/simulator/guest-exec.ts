@@ -4,7 +4,16 @@
 // system commands of source/simulator/guest-bin (apt-get, systemctl, ...), then /usr/bin:/bin.
 // Absolute path arguments of the top-level command are mapped into the scratch root.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ctx } from './context.js';
@@ -114,6 +123,50 @@ export function dhcpAddress(vmid: number, nic = 0): string {
   return `10.${10 + nic}.${Math.floor(vmid / 250) % 250}.${(vmid % 250) + 2}`;
 }
 
+/** Resolves a command like execvp would (relative names through PATH, relative to cwd). */
+function findProgram(command: string, path: string, cwd: string): string | undefined {
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) {
+    const file = command.startsWith('/') ? command : join(cwd, command);
+    return executable(file) ? file : undefined;
+  }
+  return path
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => join(dir, command))
+    .find(executable);
+}
+
+/**
+ * When the simulator runs as root (CI, test machines) guest commands run in a private mount
+ * namespace where every mount except the state dir (and /dev, /proc, /sys) is read-only: a
+ * feature script that forgets ${PHOENIX_ROOT:-} fails instead of changing this machine.
+ * PVE_SIM_SANDBOX=0 turns it off.
+ */
+const sandboxScript = `d="$PVE_SIM_DIR"
+mount --bind "$d" "$d" || exit 125
+while read -r _ m _; do
+  case "$m" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*|"$d") ;; *) mount -o remount,bind,ro "$m" 2>/dev/null ;; esac
+done < /proc/self/mounts
+exec "$@"`;
+const sandbox = ['unshare', '-m', '--propagation', 'private', 'sh', '-c', sandboxScript, 'guest'];
+
+function sandboxed(dir: string): boolean {
+  return (
+    process.env.PVE_SIM_SANDBOX !== '0' &&
+    process.getuid?.() === 0 &&
+    !dir.includes('\n') &&
+    ['/usr/bin/unshare', '/bin/unshare'].some((file) => existsSync(file))
+  );
+}
+
 export type CloudInitState = 'not started' | 'running' | 'done' | 'error';
 
 export function cloudInitState(ctx: Ctx, vmid: number): CloudInitState {
@@ -202,6 +255,7 @@ export function runInGuest(
     PATH: [toolsDir(ctx), bin, '/usr/local/bin', '/usr/bin', '/bin'].filter(Boolean).join(':'),
     PHOENIX_ROOT: root,
     HOME: join(root, 'root'),
+    TMPDIR: join(root, 'tmp'),
     HOSTNAME: hostname,
     LANG: 'C.UTF-8',
     PVE_SIM_DIR: ctx.env.dir,
@@ -211,7 +265,19 @@ export function runInGuest(
     PVE_SIM_GUEST_KIND: kind,
   };
   ctx.delay('guestExec');
-  const child = spawnSync(mapped[0]!, mapped.slice(1), {
+  const program = findProgram(mapped[0]!, env.PATH!, root);
+  if (!program) {
+    return {
+      exitcode: 127,
+      out: '',
+      err: `${argv[0]}: command not found\n`,
+      notStarted: 'No such file or directory',
+    };
+  }
+  const [file, ...fileArgs] = sandboxed(ctx.env.dir)
+    ? [...sandbox, program, ...mapped.slice(1)]
+    : [program, ...mapped.slice(1)];
+  const child = spawnSync(file!, fileArgs, {
     cwd: root,
     env,
     input: options.inherit ? undefined : (options.stdin ?? ''),

@@ -1,6 +1,7 @@
 // Guest agent, cloud-init and commands inside guests (§4 guest agent, §10 items 27-29).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newHost, type TestHost } from './sim.js';
 
@@ -117,6 +118,19 @@ describe('guest agent', () => {
       'Ubuntu',
     );
   });
+});
+
+describe('sandbox', () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    'as root, a guest script cannot write outside the state dir',
+    () => {
+      const target = join(tmpdir(), `sim-escape-${process.pid}`);
+      const r = host.qm('guest', 'exec', '110', '--', 'bash', '-c', `echo x > ${target}; echo $?`);
+      expect(r.stdout).toContain('"out-data" : "1\\n"');
+      expect(r.stdout).toContain('Read-only file system');
+      expect(existsSync(target)).toBe(false);
+    },
+  );
 });
 
 describe('cloud-init', () => {
