@@ -337,7 +337,7 @@ export const bindings: readonly Binding[] = [
     keys: ['enter'],
     scopes: ['wizard'],
     group: 'Wizard',
-    help: 'next field; after the last one the next step; on Confirm: save',
+    help: 'next field, then next step; on Confirm: save',
     footer: 'next',
   },
   {
@@ -412,7 +412,7 @@ export const bindings: readonly Binding[] = [
     keys: ['escape'],
     scopes: ['wizard'],
     group: 'Wizard',
-    help: 'leave the wizard; nothing is written (asks when answers changed)',
+    help: 'leave the wizard, writing nothing (asks first)',
     footer: 'cancel',
   },
   {

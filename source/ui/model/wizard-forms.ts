@@ -432,6 +432,8 @@ export const vmForm: FormDef = {
           label: 'Make a template',
           kind: 'toggle',
           help: 'Convert to a template at the end (others clone it)',
+          // A VM built from a cloud image is always a template.
+          when: (v) => v.source !== 'image',
         },
         {
           id: 'start_at_boot',
@@ -560,7 +562,7 @@ export const vmForm: FormDef = {
       networkSummary(values, 'network_bridge'),
       `User      ${str(values['user_config.username']) || '-'}, password ${str(values['user_config.password_hash']) ? 'set (hashed)' : 'from defaults or none'}`,
       `Features  ${list(values.features).join(', ') || 'none'}`,
-      `Options   template ${yes(values.is_template)}, start at boot ${yes(values.start_at_boot)}, snapshots ${[flag(values.snap_pre) ? 'pre' : '', flag(values.snap_post) ? 'post' : ''].filter(Boolean).join('+') || 'none'}`,
+      `Options   template ${values.source === 'image' ? 'yes' : yes(values.is_template)}, start at boot ${yes(values.start_at_boot)}, snapshots ${[flag(values.snap_pre) ? 'pre' : '', flag(values.snap_post) ? 'post' : ''].filter(Boolean).join('+') || 'none'}`,
     ];
   },
 };

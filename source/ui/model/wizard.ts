@@ -299,6 +299,11 @@ function previousStep(w: WizardState): WizardStep {
 }
 
 function save(w: WizardState): WizardStep {
+  if (w.hashing)
+    return {
+      wizard: { ...w, notice: 'The password is being hashed; press Enter again' },
+      effects: [],
+    };
   const bad = firstErrorStep(w);
   if (bad !== undefined) {
     const moved = bad < formOf(w).steps.length ? goStep(w, bad) : { wizard: w, effects: [] };
