@@ -43,7 +43,10 @@ function fieldOf(path: string, prefix: string): string | undefined {
     .replace(/^\./, '');
 }
 
-/** A scratch config directory, reused between checks and removed by `dispose`. */
+/**
+ * Checks drafts in scratch config directories: each check makes one and removes it (nothing is
+ * left in the temp directory); the unchanged config's findings are kept between checks.
+ */
 export class DraftChecker {
   private dir: string | undefined;
   private baseline: { texts: string; keys: Set<string>; spec: Spec } | undefined;
@@ -66,8 +69,16 @@ export class DraftChecker {
   private base(texts: ConfigTexts): { keys: Set<string>; spec: Spec } {
     const id = JSON.stringify(texts);
     if (this.baseline?.texts !== id) {
-      const result = analyseConfig(this.scratch(texts), this.options);
-      this.baseline = { texts: id, keys: new Set(result.diagnostics.map(key)), spec: result.spec };
+      try {
+        const result = analyseConfig(this.scratch(texts), this.options);
+        this.baseline = {
+          texts: id,
+          keys: new Set(result.diagnostics.map(key)),
+          spec: result.spec,
+        };
+      } finally {
+        this.removeScratch();
+      }
     }
     return this.baseline;
   }
@@ -98,6 +109,19 @@ export class DraftChecker {
         },
       ];
     }
+    try {
+      return this.checkStaged(texts, draft, base.keys, configDir);
+    } finally {
+      this.removeScratch();
+    }
+  }
+
+  private checkStaged(
+    texts: ConfigTexts,
+    draft: GuestDraft,
+    baseKeys: Set<string>,
+    configDir: string,
+  ): DraftProblem[] {
     let staged: { dir: string; prefix: string };
     try {
       staged = this.stage(texts, draft);
@@ -113,7 +137,7 @@ export class DraftChecker {
     const result = analyseConfig(staged.dir, this.options);
     const problems: DraftProblem[] = [];
     for (const d of result.diagnostics) {
-      if (base.keys.has(key(d))) continue;
+      if (baseKeys.has(key(d))) continue;
       // A container's ID is the key of its entry: a finding "at the key" concerns the ID.
       // A value the draft inherits is reported where the defaults block declares it.
       const field =
@@ -130,9 +154,13 @@ export class DraftChecker {
     return problems;
   }
 
-  dispose(): void {
+  private removeScratch(): void {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+  }
+
+  dispose(): void {
+    this.removeScratch();
     this.baseline = undefined;
   }
 }
