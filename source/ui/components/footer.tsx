@@ -37,7 +37,11 @@ export function Footer({
   const tone = message?.tone === 'error' ? 'error' : message?.tone === 'ok' ? 'ok' : 'muted';
   return (
     <Box flexDirection="column" width={width}>
-      <Line width={width} segments={[message ? { text: message.text, tone } : { text: status }]} />
+      {/* Never empty: an empty line has no height, and the keys line would move up a row. */}
+      <Line
+        width={width}
+        segments={[message ? { text: message.text, tone } : { text: status || ' ' }]}
+      />
       <Line
         width={width}
         segments={entries.flatMap((e, i): Segment[] => [

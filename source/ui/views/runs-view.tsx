@@ -21,11 +21,13 @@ export function RunsView({
   const bodyHeight = Math.max(1, height - 1);
   const start = windowStart(startRef.current, selected, bodyHeight, runs.length);
   startRef.current = start;
-  const titleWidth = Math.max(10, width - 50);
+  // Live run ids are timestamps (23 characters): the column is as wide as the longest one.
+  const idWidth = Math.min(24, Math.max(3, ...runs.map((r) => r.id.length))) + 1;
+  const titleWidth = Math.max(10, width - idWidth - 42);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={theme.tone('muted')} wrap="truncate">
-        {`  ${pad('RUN', 10)}${pad('WHAT', titleWidth)}${pad('STATUS', 12)}${pad('STARTED', 21)}TOOK`}
+        {`  ${pad('RUN', idWidth)}${pad('WHAT', titleWidth)}${pad('STATUS', 12)}${pad('STARTED', 21)}TOOK`}
       </Text>
       {runs.length === 0 ? (
         <Text color={theme.tone('muted')}> No runs yet: select guests and press a to apply.</Text>
@@ -41,7 +43,7 @@ export function RunsView({
                 : 'error';
         return (
           <Text key={r.id} wrap="truncate" inverse={start + i === selected}>
-            {`  ${pad(r.id, 10)}${pad(fit(r.title, titleWidth - 1, theme.glyphs.ellipsis), titleWidth)}`}
+            {`  ${pad(fit(r.id, idWidth - 1, theme.glyphs.ellipsis), idWidth)}${pad(fit(r.title, titleWidth - 1, theme.glyphs.ellipsis), titleWidth)}`}
             <Text color={theme.tone(tone)}>{pad(r.status, 12)}</Text>
             {pad(new Date(r.startedAt).toISOString().slice(0, 19).replace('T', ' '), 21)}
             {formatDuration((r.finishedAt ?? now()) - r.startedAt)}
