@@ -66,7 +66,7 @@ count="$(cfg_count firewall.global_firewall_rules)"
 for ((i = 0; i < count; i++)); do rules+=("$(rule "$i")"); done
 
 if [[ "$policy_in" == DROP || "$policy_in" == REJECT ]] && ((enable)) &&
-  ! printf '%s\n' "${rules[@]}" | grep -qE '^IN (SSH\(ACCEPT\)|ACCEPT .*-dport (22|8006)\b)'; then
+  ! grep -qE '^IN (SSH\(ACCEPT\)|ACCEPT .*-dport (22|8006)\b)' < <(printf '%s\n' "${rules[@]}"); then
   hv_note "input policy $policy_in without a rule for SSH (22) or the web UI (8006): only the management IP set will reach the host"
 fi
 

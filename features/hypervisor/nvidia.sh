@@ -42,7 +42,8 @@ url="${url:-https://us.download.nvidia.com/XFree86/Linux-x86_64/$version/NVIDIA-
 runfile="$CACHE/NVIDIA-Linux-x86_64-$version.run"
 boot_id="$(cat "$R/proc/sys/kernel/random/boot_id" 2>/dev/null || echo unknown)"
 
-if ! lspci -nn 2>/dev/null | grep -E 'VGA|3D|Display' | grep -q '\[10de:'; then
+gpus="$(lspci -nn 2>/dev/null | grep -E 'VGA|3D|Display' || true)"
+if ! grep -q '\[10de:' <<<"$gpus"; then
   die "$EXIT_NO_HARDWARE" "no NVIDIA GPU on the PCI bus (lspci); set nvidia_driver.install to false"
 fi
 if grep -hsE '^[[:space:]]*(blacklist[[:space:]]+nvidia([[:space:]]|$)|options[[:space:]]+vfio-pci[[:space:]].*ids=.*10de:)' "$R"/etc/modprobe.d/*.conf >/dev/null; then

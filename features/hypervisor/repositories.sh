@@ -42,7 +42,9 @@ fi
 
 subscription_active() {
   command -v pvesubscription >/dev/null 2>&1 || return 1
-  pvesubscription get 2>/dev/null | grep -qiE '^status:[[:space:]]*active'
+  local status
+  status="$(pvesubscription get 2>/dev/null || true)"
+  grep -qiE '^status:[[:space:]]*active' <<<"$status"
 }
 
 # Enabled sources that point at enterprise.proxmox.com, one path a line.

@@ -41,7 +41,11 @@ if [[ "$HV_MODE" == undo ]]; then
   exit 0
 fi
 
-pool_exists() { zpool list -H -o name 2>/dev/null | grep -qx -- "$1"; }
+pool_exists() {
+  local pools
+  pools="$(zpool list -H -o name 2>/dev/null || true)"
+  grep -qx -- "$1" <<<"$pools"
+}
 dataset_exists() { zfs list -H -o name "$1" >/dev/null 2>&1; }
 
 # The pool a device already belongs to (by its resolved /dev name), if any.

@@ -120,7 +120,11 @@ elif d is not None:
 
 # ctx_has_feature <name>: true when the context's features list names it.
 ctx_has_feature() {
-  ctx_get features | grep -qx -- "$1"
+  # Not `ctx_get … | grep -q`: grep stops at the first match, the writer may get SIGPIPE, and
+  # pipefail would turn a match into a failure.
+  local features
+  features="$(ctx_get features)"
+  grep -qx -- "$1" <<<"$features"
 }
 
 # --- guest facts ---------------------------------------------------------------------------
