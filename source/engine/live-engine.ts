@@ -297,6 +297,20 @@ export class LiveEngine implements Engine {
       if (!this.spec) throw new Error('the config has errors: fix them first (phoenix validate)');
       const built = await buildPlan({ spec: this.spec, host: this.options.host, ids: guestIds });
       run.addTasks(built.tasks);
+      // A guest the plan cannot make (no storage, a missing template, …) has no tasks: it is
+      // shown as failed with the plan's reason, not left out of a run that says "succeeded".
+      for (const guest of built.plan.guests) {
+        if (guest.action !== 'blocked' || !guestIds.includes(guest.id)) continue;
+        const errors = guest.problems.filter((problem) => problem.severity === 'error');
+        forward(
+          planFailure(
+            runId,
+            guest.id,
+            new Error(errors.map((problem) => problem.message).join('; ') || 'blocked'),
+            errors.find((problem) => problem.hint)?.hint,
+          ),
+        );
+      }
       if (built.tasks.length === 0) return;
       await runTasks(built.tasks, {
         title: run.state().title,
@@ -521,7 +535,12 @@ function messageOf(error: unknown): string {
 }
 
 /** A plan that could not be made, as a failed step of the guest, so the UI shows it. */
-function planFailure(runId: string, guestId: GuestId, error: unknown): RunnerEvent {
+function planFailure(
+  runId: string,
+  guestId: GuestId,
+  error: unknown,
+  hint = 'run phoenix plan for the details',
+): RunnerEvent {
   return {
     type: 'step-finished',
     runId,
@@ -530,6 +549,6 @@ function planFailure(runId: string, guestId: GuestId, error: unknown): RunnerEve
     stepKey: 'plan',
     status: 'failed',
     ms: 0,
-    failure: { message: messageOf(error), logTail: [], hint: 'run phoenix plan for the details' },
+    failure: { message: messageOf(error), logTail: [], hint },
   };
 }
