@@ -70,7 +70,10 @@ async function main(): Promise<void> {
     `recorded ${recording.stills.length} stills in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 
-  const painter = createPainter(tape.cols, tape.rows, demoPaint);
+  const painter = createPainter(tape.cols, tape.rows, {
+    ...demoPaint,
+    captions: tape.captions ?? false,
+  });
   if (values.png) {
     mkdirSync(values.png, { recursive: true });
     for (const [i, { still }] of mergeStills(recording.stills).entries())

@@ -2,7 +2,7 @@
 // fonts-dejavu-core), DejaVu Sans as fallback for symbols the mono face lacks.
 import { existsSync } from 'node:fs';
 import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
-import { cssColor, darkTheme, type Theme } from './colors.js';
+import { cssColor, darkTheme, type Rgb, type Theme } from './colors.js';
 import type { Cell, Still } from './screen.js';
 
 export const fontDir = '/usr/share/fonts/truetype/dejavu';
@@ -43,6 +43,11 @@ export interface PaintOptions {
   cellHeight: number;
   /** Margin around the grid in px. */
   padding: number;
+  /** A caption bar under the grid. */
+  captions?: boolean;
+  /** Caption bar colours. */
+  captionBackground?: Rgb;
+  captionForeground?: Rgb;
 }
 
 /** 100 columns × 9 px + margins ≈ 910 px: GitHub shows it at full width without much scaling. */
@@ -52,6 +57,8 @@ export const demoPaint: PaintOptions = {
   cellWidth: 9,
   cellHeight: 17,
   padding: 6,
+  captionBackground: 0x2a2f3a,
+  captionForeground: 0xffd68a,
 };
 
 export interface Painter {
@@ -67,7 +74,9 @@ export function createPainter(cols: number, rows: number, options: PaintOptions)
   registerFonts();
   const { theme, fontSize, cellWidth, cellHeight, padding } = options;
   const width = cols * cellWidth + 2 * padding;
-  const height = rows * cellHeight + 2 * padding;
+  const gridHeight = rows * cellHeight + 2 * padding;
+  const captionHeight = options.captions ? cellHeight + 2 * padding + 2 : 0;
+  const height = gridHeight + captionHeight;
   const canvas = createCanvas(width, height);
   const context = canvas.getContext('2d');
   context.textBaseline = 'alphabetic';
@@ -133,6 +142,15 @@ export function createPainter(cols: number, rows: number, options: PaintOptions)
           const lineY = cell.underline ? top + baseline + 2 : top + Math.round(cellHeight / 2);
           context.fillRect(left, lineY, cellWidth * Math.max(1, cell.width), 1);
         }
+      }
+    }
+    if (captionHeight) {
+      context.fillStyle = cssColor(options.captionBackground ?? theme.ansi[0]!);
+      context.fillRect(0, gridHeight, width, captionHeight);
+      if (still.caption) {
+        context.font = font(true, false);
+        context.fillStyle = cssColor(options.captionForeground ?? theme.foreground);
+        context.fillText(still.caption, padding + cellWidth, gridHeight + padding + 1 + baseline);
       }
     }
     return context.getImageData(0, 0, width, height).data;

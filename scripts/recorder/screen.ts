@@ -20,8 +20,15 @@ export interface Still {
   cols: number;
   rows: number;
   cells: Cell[][];
+  /** A line under the terminal saying what is being shown (tape `caption` steps). */
+  caption?: string;
   /** Equal keys, equal pixels. */
   key: string;
+}
+
+/** The still with a caption under it (part of its key). */
+export function withCaption(still: Still, caption: string | undefined): Still {
+  return caption ? { ...still, caption, key: `${still.key}\n${caption}` } : still;
 }
 
 function color(theme: Theme, mode: 'fg' | 'bg', cell: IBufferCell): Rgb {

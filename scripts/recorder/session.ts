@@ -7,7 +7,7 @@ import { spawn } from '@lydell/node-pty';
 import xtermHeadless from '@xterm/headless';
 import type { Theme } from './colors.js';
 import type { TimedStill } from './gif.js';
-import { stillText, takeStill } from './screen.js';
+import { stillText, takeStill, withCaption } from './screen.js';
 import { expand, expandDeep, keys, type Step, type Tape } from './tape.js';
 
 const { Terminal } = xtermHeadless;
@@ -68,12 +68,16 @@ export async function playTape(tape: Tape, options: PlayOptions): Promise<Record
   const stills: TimedStill[] = [];
   let recording = false;
   let speed = 1;
+  let caption: string | undefined;
   let lastTick = performance.now();
   const tick = async () => {
     await flush();
     const now = performance.now();
     if (recording)
-      stills.push({ still: takeStill(terminal, theme), durationMs: (now - lastTick) / speed });
+      stills.push({
+        still: withCaption(takeStill(terminal, theme), caption),
+        durationMs: (now - lastTick) / speed,
+      });
     lastTick = now;
   };
   const ticker = setInterval(() => void tick(), 1000 / tape.fps);
@@ -141,6 +145,8 @@ export async function playTape(tape: Tape, options: PlayOptions): Promise<Record
       recording = step.record;
     } else if ('speed' in step) {
       speed = step.speed;
+    } else if ('caption' in step) {
+      caption = step.caption || undefined;
     }
   };
 

@@ -1,6 +1,6 @@
 // The tape: a scripted terminal session as JSON (scripts/demo-tape.json). It says what to run, at
 // which size, and the steps: wait for text, type keys, run a shell command beside the session,
-// write a file, start/stop recording, change the playback speed.
+// write a file, start/stop recording, change the playback speed, set the caption under the screen.
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
@@ -13,7 +13,8 @@ export type Step =
   | { comment?: string; run: string[]; env?: Record<string, string> }
   | { comment?: string; writeJson: string; value: unknown }
   | { comment?: string; record: boolean }
-  | { comment?: string; speed: number };
+  | { comment?: string; speed: number }
+  | { comment?: string; caption: string };
 
 export interface Tape {
   /** The program and its arguments; `{cli}` is the bundled CLI, run with this Node. */
@@ -30,6 +31,8 @@ export interface Tape {
   keyDelayMs?: number;
   /** How long the last frame stays before the GIF loops, in ms. */
   endHoldMs?: number;
+  /** Reserve a caption line under the terminal (set by `caption` steps). */
+  captions?: boolean;
   steps: Step[];
 }
 
@@ -70,6 +73,7 @@ export const tapeSchema = {
     runEnv: env,
     keyDelayMs: { type: 'integer', minimum: 0 },
     endHoldMs: { type: 'integer', minimum: 0 },
+    captions: { type: 'boolean' },
     steps: {
       type: 'array',
       items: {
@@ -90,6 +94,7 @@ export const tapeSchema = {
           step({ writeJson: { type: 'string', minLength: 1 }, value: {} }, ['writeJson', 'value']),
           step({ record: { type: 'boolean' } }, ['record']),
           step({ speed: { type: 'number', exclusiveMinimum: 0 } }, ['speed']),
+          step({ caption: { type: 'string' } }, ['caption']),
         ],
       },
     },

@@ -68,6 +68,7 @@ const tinyTape: Tape = parseTape({
   keyDelayMs: 50,
   steps: [
     { waitFor: 'hello' },
+    { caption: 'a tiny tape' },
     { record: true },
     { wait: 200 },
     { type: 'x' },
@@ -90,6 +91,7 @@ describe.skipIf(!existsSync(`${fontDir}/DejaVuSansMono.ttf`))('the demo.gif reco
     expect(distinct.length).toBeGreaterThanOrEqual(2);
     expect(stillText(distinct[0]!.still)).toContain('hello blue green inverse dim ✔');
     expect(stillText(distinct.at(-1)!.still)).toContain('key x');
+    expect(distinct[0]!.still.caption).toBe('a tiny tape');
 
     const first = distinct[0]!.still;
     const hello = first.cells[0]![0]!;
@@ -98,7 +100,10 @@ describe.skipIf(!existsSync(`${fontDir}/DejaVuSansMono.ttf`))('the demo.gif reco
     expect(first.cells[0]![11]!.fg).toBe(0x00c800); // truecolour
     expect(first.cells[0]![17]!.bg).toBe(darkTheme.foreground); // inverse
 
-    const painter = createPainter(tinyTape.cols, tinyTape.rows, demoPaint);
+    const painter = createPainter(tinyTape.cols, tinyTape.rows, { ...demoPaint, captions: true });
+    const { padding, cellWidth, cellHeight } = demoPaint;
+    expect(painter.width).toBe(tinyTape.cols * cellWidth + 2 * padding);
+    expect(painter.height).toBeGreaterThan(tinyTape.rows * cellHeight + 2 * padding); // caption bar
     const gif = encodeGif(painter, recording.stills, { colors: 64, endHoldMs: 1000 });
     const parsed = readGif(gif.bytes);
     expect(parsed).toMatchObject({ width: painter.width, height: painter.height });
@@ -113,7 +118,6 @@ describe.skipIf(!existsSync(`${fontDir}/DejaVuSansMono.ttf`))('the demo.gif reco
     const canvas = createCanvas(image.width, image.height);
     const context = canvas.getContext('2d');
     context.drawImage(image, 0, 0);
-    const { padding, cellWidth, cellHeight } = demoPaint;
     const pixels = context.getImageData(padding, padding, cellWidth * 5, cellHeight).data;
     let reddish = 0;
     for (let p = 0; p < pixels.length; p += 4)
