@@ -379,7 +379,9 @@ function Screen({
         emptyText={
           state.filter
             ? `Nothing matches "${state.filter}" (Esc clears the filter)`
-            : 'No guests in the config or on the host.'
+            : readonly
+              ? 'No guests in the config or on the host.'
+              : 'No guests in the config or on the host: c defines a VM, C a container.'
         }
       />
     );
