@@ -39,6 +39,23 @@ describe('the wizard view (ink, fake engine)', () => {
     app.unmount();
   });
 
+  it('says which host facts could not be read, and offers "none detected" for GPUs', async () => {
+    const app = renderApp({
+      columns: 80,
+      rows: 24,
+      ascii: true,
+      engineOptions: { facts: { problems: ['pveam catalogue: no network'] } },
+    });
+    await app.waitFor('web-01');
+    await app.press('C');
+    const frame = await app.waitFor('step 1/7: General');
+    expect(frame).toContain('! could not read: pveam catalogue');
+    for (let i = 0; i < 4; i++) await app.press(PAGE_DOWN);
+    await app.press('\t');
+    expect(await app.waitFor('GPUs')).toMatch(/> GPUs\s+none detected/);
+    app.unmount();
+  });
+
   it('shows the wizard keys in ? help and offers the wizards in the palette', async () => {
     const app = renderApp({ columns: 100, rows: 60, ascii: true });
     await app.waitFor('web-01');

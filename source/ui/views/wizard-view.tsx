@@ -48,6 +48,8 @@ function confirmLines(w: WizardState, glyphs: Glyphs, configDir: string): FormLi
   for (const line of formOf(w).summary(w.values, w.facts)) lines.push([{ text: line }]);
   const file = w.kind === 'qemu' ? 'phoenix_vm_configs.json' : 'phoenix_lxc_configs.json';
   lines.push([{ text: `Writes    ${configDir}/${file} (this entry only)`, tone: 'muted' }]);
+  for (const problem of w.facts.problems)
+    lines.push([{ text: `! could not read ${problem}`, tone: 'warn' }]);
   for (const p of generalProblems(w)) lines.push(problemLine(p.message, p.severity, glyphs));
   const errors = w.problems.filter((p) => p.severity === 'error').length;
   if (errors > 0)
@@ -115,6 +117,18 @@ export function wizardLines(
   const fields = visibleFields(w);
   const focused = focusedField(w);
   const help: FormLine[] = focused ? [[{ text: focused.help, tone: 'muted' }]] : [];
+  // What the host could not tell (the choices may be incomplete), on the first step.
+  const unread =
+    w.step === 0 && w.facts && w.facts.problems.length > 0
+      ? [
+          [
+            {
+              text: `! could not read: ${w.facts.problems.map((p) => p.split(':')[0]).join(', ')}`,
+              tone: 'warn' as const,
+            },
+          ],
+        ]
+      : [];
   const general = generalProblems(w)
     .filter((p) => p.severity === 'error')
     .slice(0, 1)
@@ -149,12 +163,12 @@ export function wizardLines(
         glyphs,
       );
     });
-  const fixed = top.length + 1 + help.length + general.length + bottom.length + 1;
+  const fixed = top.length + 1 + help.length + general.length + unread.length + bottom.length + 1;
   // The focused list gets what the other lines leave.
   const withoutList = render(0).length;
   const listLines = Math.max(1, Math.min(8, height - fixed - withoutList));
   const body = render(listLines - 1);
-  return [...top, [], ...body, [], ...general, ...bottom, ...help].slice(0, height);
+  return [...top, [], ...body, [], ...unread, ...general, ...bottom, ...help].slice(0, height);
 }
 
 export function WizardView({
