@@ -59,7 +59,6 @@ const defaults: HostFacts['defaults'] = {
   },
 };
 
-
 function setup(): { ctx: KeyContext; engine: FakeEngine } {
   const engine = new FakeEngine({
     configTexts: texts(),
