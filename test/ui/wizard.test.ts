@@ -295,6 +295,53 @@ describe('the define-a-container wizard (state machine)', () => {
   });
 });
 
+describe('GPU assignment', () => {
+  it('offers the GPUs the host has and writes the picked indexes', async () => {
+    const engine = new FakeEngine({
+      configTexts: texts(),
+      facts: {
+        defaults,
+        gpus: [
+          { index: 0, name: 'NVIDIA GeForce RTX 4090' },
+          { index: 1, name: 'NVIDIA RTX A4000' },
+        ],
+      },
+    });
+    const ctx: KeyContext = {
+      readonly: false,
+      machines: engine.snapshot().machines,
+      activeRunIds: [],
+      runs: [],
+      runGuests: () => [],
+      check: (verb, ids) => engine.check(verb, ids),
+      pageSize: 10,
+      checkDraft: (draft) => engine.checkDraft(draft),
+    };
+    const opened = handleKeys(initialState, ['C'], ctx);
+    let s: UiState = {
+      ...opened.state,
+      wizard: wizardFacts(
+        opened.state.wizard!,
+        { facts: await engine.hostFacts() },
+        { checkDraft: ctx.checkDraft!, pageSize: 10 },
+      ),
+    };
+    s = handleKeys(
+      s,
+      ['tab', ...chars('gpu-box'), 'pagedown', 'pagedown', 'pagedown', 'pagedown', 'tab'],
+      ctx,
+    ).state;
+    expect(focusedField(w(s))?.id).toBe('gpu_assignment');
+    s = handleKeys(s, ['right', 'space'], ctx).state;
+    expect(w(s).values.gpu_assignment).toEqual(['1']);
+    expect(w(s).problems).toEqual([]);
+    const step = handleKeys(s, ['pagedown', 'pagedown', 'enter'], ctx);
+    expect(step.effects.find((e) => e.kind === 'wizard-save')).toMatchObject({
+      draft: { entry: { gpu_assignment: '1' } },
+    });
+  });
+});
+
 describe('wizard keys', () => {
   it('are in the binding table, so ? help lists them', () => {
     const text = helpLines(false, true)
