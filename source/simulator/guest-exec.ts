@@ -78,9 +78,28 @@ function seedRoot(
 ): void {
   const osRelease = join(root, 'etc', 'os-release');
   if (existsSync(osRelease)) return;
-  mkdirSync(join(root, 'etc'), { recursive: true });
-  mkdirSync(join(root, 'root'), { recursive: true });
-  mkdirSync(join(root, 'tmp'), { recursive: true });
+  // The directories every Debian/Ubuntu root has.
+  for (const sub of [
+    'etc',
+    'root',
+    'tmp',
+    'home',
+    'opt',
+    'run',
+    'dev',
+    'proc',
+    'sys',
+    'usr/bin',
+    'usr/sbin',
+    'usr/lib',
+    'usr/local/bin',
+    'usr/share',
+    'var/lib',
+    'var/log',
+    'var/cache',
+  ]) {
+    mkdirSync(join(root, sub), { recursive: true });
+  }
   const debian = kind === 'lxc';
   writeFileSync(
     osRelease,
@@ -219,6 +238,7 @@ export function runInGuest(
   const hostname = guestHostname(props, kind, vmid);
   const root = guestRoot(ctx.env, vmid);
   seedRoot(ctx, vmid, root, hostname, kind);
+  if (kind === 'lxc') passThroughDevices(ctx, root, props);
   const [command, ...args] = argv;
   if (command === 'cloud-init') return cloudInitStatus(ctx, vmid, args);
   if (command === 'hostname') {
@@ -326,4 +346,26 @@ export function guestShim(ctx: Ctx): number {
   const props = ref ? loadConfig(ctx.env, ref.kind, vmid, ref.node).main.props : {};
   ctx.out(`${guestHostname(props, ref?.kind ?? 'qemu', vmid)}\n`);
   return 0;
+}
+
+/**
+ * A container sees the host devices its `devN` entries pass through, and (sharing the host's
+ * kernel) the host's NVIDIA driver version in /proc.
+ */
+function passThroughDevices(ctx: Ctx, root: string, props: Record<string, string>): void {
+  const hostFs = join(ctx.env.dir, 'fs');
+  let nvidia = false;
+  for (const [key, value] of Object.entries(props)) {
+    if (!/^dev\d+$/.test(key)) continue;
+    const path = /^(?:path=)?([^,]+)/.exec(value)?.[1];
+    if (!path || !existsSync(join(hostFs, path))) continue;
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    if (!existsSync(join(root, path))) writeFileSync(join(root, path), '');
+    if (path.startsWith('/dev/nvidia')) nvidia = true;
+  }
+  const version = join(hostFs, 'proc', 'driver', 'nvidia', 'version');
+  if (nvidia && existsSync(version)) {
+    mkdirSync(join(root, 'proc', 'driver', 'nvidia'), { recursive: true });
+    writeFileSync(join(root, 'proc', 'driver', 'nvidia', 'version'), readFileSync(version));
+  }
 }

@@ -10,7 +10,12 @@ export interface InitOptions {
   nodes?: number;
   /** Seed for the random guests. */
   seed?: number;
+  /** NVIDIA GPUs of the host (default 1), with their device nodes and a loaded driver. */
+  gpus?: number;
 }
+
+/** The driver the simulated host runs (a current production branch). */
+export const SIM_NVIDIA_DRIVER = '580.76.05';
 
 export interface InitResult {
   dir: string;
@@ -74,6 +79,7 @@ export function initSimulator(dir: string, options: InitOptions = {}): InitResul
       'local-lvm': { total: 366276608 * 1024, baseUsed: 0 },
     }),
   );
+  seedHostGpus(join(dir, 'fs'), options.gpus ?? 1);
   const vz = join(dir, 'fs', 'var', 'lib', 'vz');
   for (const sub of ['template/iso', 'template/cache', 'dump', 'snippets', 'import', 'images']) {
     mkdirSync(join(vz, sub), { recursive: true });
@@ -190,4 +196,18 @@ export function initSimulator(dir: string, options: InitOptions = {}): InitResul
     );
   }
   return { dir, nodes, guests: guestCount };
+}
+
+/** The host's GPUs as a node shows them: /dev/nvidiaN, the control devices, the driver version. */
+function seedHostGpus(fs: string, count: number): void {
+  if (count <= 0) return;
+  mkdirSync(join(fs, 'dev'), { recursive: true });
+  for (let index = 0; index < count; index++) writeFileSync(join(fs, 'dev', `nvidia${index}`), '');
+  for (const device of ['nvidiactl', 'nvidia-uvm', 'nvidia-uvm-tools'])
+    writeFileSync(join(fs, 'dev', device), '');
+  mkdirSync(join(fs, 'proc', 'driver', 'nvidia'), { recursive: true });
+  writeFileSync(
+    join(fs, 'proc', 'driver', 'nvidia', 'version'),
+    `NVRM version: NVIDIA UNIX x86_64 Kernel Module  ${SIM_NVIDIA_DRIVER}  Release Build  (dvs-builder@U16-I3-B03-4-3)  Thu Jul 24 2025\nGCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n`,
+  );
 }

@@ -308,6 +308,14 @@ const create: SubCommand = {
   },
 };
 
+/** `--devN` paths are checked on the host (the simulated host's files live under fs/). */
+function checkPassthroughDevice(ctx: Ctx, key: string, value: string): void {
+  const path = /^(?:path=)?([^,]+)/.exec(value)?.[1] ?? '';
+  if (!path) throw new SimError(`Path is not defined for passthrough device ${key}`);
+  if (!existsSync(join(ctx.env.dir, 'fs', path)))
+    throw new SimError(`Device ${path} does not exist`);
+}
+
 const set: SubCommand = {
   spec: { name: 'pct set', endpoint: ep('PUT', '/{vmid}/config'), positional: ['vmid'] },
   run(ctx, { params }) {
@@ -325,6 +333,7 @@ const set: SubCommand = {
           throw new SimError(`unable to delete required option '${key}'`);
       }
       for (const key of Object.keys(params)) {
+        if (/^dev\d+$/.test(key)) checkPassthroughDevice(ctx, key, params[key]!);
         if (/^net\d+$/.test(key)) {
           const mtu = /(?:^|,)mtu=(\d+)/.exec(params[key]!)?.[1];
           if (mtu && Number(mtu) > 1500)

@@ -3,23 +3,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSimHost, isMutating, type SimHost } from '../support/sim-host.js';
 
-/**
- * The example config without the GPU container's nvidia and ollama features: the simulated host
- * has no GPU device nodes and its guest roots no /usr yet (simulator gaps, not Phoenix's).
- */
-function withoutGpuSoftware(host: SimHost): void {
-  const file = join(host.configDir, 'phoenix_lxc_configs.json');
-  const config = JSON.parse(readFileSync(file, 'utf8')) as {
-    lxc_configs: Record<string, { features?: string[] }>;
-  };
-  for (const guest of Object.values(config.lxc_configs)) {
-    guest.features = (guest.features ?? []).filter(
-      (name) => name !== 'nvidia' && name !== 'ollama',
-    );
-  }
-  writeFileSync(file, JSON.stringify(config, null, 2));
-}
-
 const argvs = (host: SimHost, from: number) =>
   host
     .calls()
@@ -30,7 +13,6 @@ describe('phoenix apply against the simulator', { timeout: 240_000 }, () => {
   let host: SimHost;
   beforeAll(async () => {
     host = await createSimHost();
-    withoutGpuSoftware(host);
   }, 60_000);
 
   it('provisions the example host: seed VMs cloned from the template, the container chain', async () => {

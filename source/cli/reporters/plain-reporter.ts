@@ -27,9 +27,7 @@ export function plainReporter(options: PlainReporterOptions): RunEventListener {
           taskTitles.set(task.id, task.title);
           for (const step of task.steps) stepTitles.set(`${task.id}\u0000${step.key}`, step.title);
         }
-        write(
-          `${event.title} (run ${event.runId}, ${event.tasks.length} guest${event.tasks.length === 1 ? '' : 's'})`,
-        );
+        write(`${event.title} (run ${event.runId}, ${countOf(event.tasks)})`);
         break;
       case 'log':
         if (options.verbose) write(`    ${prefix(event.taskId)} | ${event.line}`);
@@ -80,4 +78,11 @@ export function plainReporter(options: PlainReporterOptions): RunEventListener {
         break;
     }
   };
+}
+
+/** Provisioning runs have one task per guest; host setup has one task of several steps. */
+function countOf(tasks: { id: string; steps: unknown[] }[]): string {
+  const guests = tasks.every((task) => task.id.startsWith('guest/'));
+  const count = guests ? tasks.length : tasks.reduce((sum, task) => sum + task.steps.length, 0);
+  return `${count} ${guests ? 'guest' : 'step'}${count === 1 ? '' : 's'}`;
 }
