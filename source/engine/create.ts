@@ -1,6 +1,7 @@
 import { createHost } from '../host/index.js';
 import { runsDir } from '../runs/store.js';
 import { LiveEngine } from './live-engine.js';
+import { hostSetupStatus } from './setup-status.js';
 import type { Engine } from './types.js';
 
 /** The engine on the host this process runs on (or the simulated one its PATH points at). */
@@ -10,6 +11,8 @@ export function createLiveEngine(options: { configDir: string; env?: NodeJS.Proc
     host: createHost({ env }),
     configDir: options.configDir,
     runsDir: runsDir(env),
+    // A simulated host has no host system to set up; a real node gets the setup preflight.
+    ...(env.PVE_SIM_DIR ? {} : { setupStatus: () => hostSetupStatus(env) }),
   });
   void engine.refresh();
   return engine;
