@@ -34,13 +34,28 @@ export async function launchTui(
   createEngine: () => Engine,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ExitCodeValue> {
-  const engine = (await fakeEngine(env)) ?? createEngine();
+  const fake = await fakeEngine(env);
+  const engine = fake ?? createEngine();
+  const initialView = !fake && (await hostLooksUnset(engine)) ? ('setup' as const) : undefined;
   const { runTui } = await import('./render.js');
   const code = await runTui(engine, {
     readonly: options.readonly,
     ascii: options.ascii,
     color: options.color,
+    ...(initialView ? { initialView } : {}),
     env,
   });
   return code === 0 ? ExitCode.ok : ExitCode.failed;
+}
+
+/**
+ * A fresh node (setup steps still missing, e.g. the enterprise repository without a subscription)
+ * opens on the setup view. The check is bounded: a slow host never delays the TUI by more than 3 s.
+ */
+async function hostLooksUnset(engine: Engine): Promise<boolean> {
+  const timeout = new Promise<readonly []>((resolve) =>
+    setTimeout(() => resolve([]), 3000).unref(),
+  );
+  const items = await Promise.race([engine.setupStatus().catch(() => [] as const), timeout]);
+  return items.some((item) => item.state === 'missing' && item.area !== 'host');
 }

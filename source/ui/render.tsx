@@ -15,6 +15,8 @@ export interface TuiOptions {
   /** false with --no-color; NO_COLOR is honoured as well. */
   color?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The view to open on (the setup view when the host still needs setting up). */
+  initialView?: 'setup';
 }
 
 /** Stderr written while the TUI is up is kept up to this size; the rest is counted. */
@@ -68,7 +70,12 @@ export async function runTui(engine: Engine, options: TuiOptions = {}): Promise<
 
   stdout.write(ENTER_ALT_SCREEN);
   const instance = render(
-    <App engine={engine} readonly={options.readonly === true} theme={theme} />,
+    <App
+      engine={engine}
+      readonly={options.readonly === true}
+      theme={theme}
+      {...(options.initialView ? { initial: { view: options.initialView } } : {})}
+    />,
     {
       incrementalRendering: true,
       maxFps: 15,
