@@ -61,9 +61,11 @@ export const columns: readonly ColumnDef[] = [
     width: 10,
     align: 'right',
     text: (r) =>
-      r.status === 'running'
-        ? `${formatBytes(r.mem)}/${formatBytes(r.maxmem)}`
-        : formatBytes(r.maxmem),
+      r.status === 'absent'
+        ? '-'
+        : r.status === 'running'
+          ? `${formatBytes(r.mem)}/${formatBytes(r.maxmem)}`
+          : formatBytes(r.maxmem),
     sortKey: (r) => r.mem,
   },
   {
