@@ -213,7 +213,8 @@ function vmFeatureStep(
     'R="${PHOENIX_ROOT:-}"',
     `D="$R${GUEST_DIR}/logs"`,
     `if [ -f "$D/${name}.rc" ]; then echo "rc=$(cat "$D/${name}.rc")"; else echo running; fi`,
-    `tail -c +"$1" "$D/${name}.log" 2>/dev/null || true`,
+    // `bash -s phoenix-poll <offset>`: $1 is the tag, $2 the byte offset to read from.
+    `tail -c +"$2" "$D/${name}.log" 2>/dev/null || true`,
   ].join('\n');
   return {
     key: `feature:${name}`,
