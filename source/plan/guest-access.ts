@@ -85,6 +85,7 @@ export function toRunStep(
     title: step.title,
     ...(step.locks ? { locks: step.locks } : {}),
     ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
+    ...(step.waits ? { waits: true } : {}),
     async run(context: StepContext) {
       const pipeline: PipelineContext = {
         ...context,

@@ -76,6 +76,7 @@ export function waitStep(definition: {
   return {
     key: definition.key,
     title: definition.title,
+    waits: true,
     note: `polled every ${Math.round(definition.intervalMs / 1000)} s, up to ${seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${seconds} s`}`,
     // A running guest has already passed its waits once; the run still checks, reading only.
     preview: (view) =>

@@ -73,6 +73,8 @@ export interface PipelineStep {
   locks?: string[];
   timeoutMs?: number;
   note?: string;
+  /** Only waits for the guest and reads: gives its concurrency slot up meanwhile (see RunStep). */
+  waits?: boolean;
   preview(view: GuestView): string[][];
   /** Host file changes the step would make (shown by `phoenix plan` beside the commands). */
   changes?(view: GuestView): string[];

@@ -111,6 +111,8 @@ export async function runTasks(
   const status = new Map<string, TaskStatus>();
   const waiting = [...tasks];
   const running = new Map<string, Promise<void>>();
+  // Tasks that hold a concurrency slot; a task in a waiting step gives its slot up meanwhile.
+  const slots = new Slots(concurrency);
 
   const finishTask = (taskId: string, taskStatus: TaskStatus, blockedBy?: string) => {
     status.set(taskId, taskStatus);
@@ -212,13 +214,27 @@ export async function runTasks(
 
   const runTask = async (task: RunTask): Promise<void> => {
     emit({ type: 'task-started', runId, at: iso(), taskId: task.id });
-    for (const step of task.steps) {
-      if (signal.aborted) return finishTask(task.id, 'interrupted');
-      const stepStatus = await runStep(task, step);
-      if (stepStatus === 'failed') return finishTask(task.id, 'failed');
-      if (stepStatus === 'interrupted') return finishTask(task.id, 'interrupted');
+    let holding = true;
+    try {
+      for (const step of task.steps) {
+        if (signal.aborted) return finishTask(task.id, 'interrupted');
+        if (step.waits) {
+          slots.release();
+          holding = false;
+        }
+        const stepStatus = await runStep(task, step);
+        if (stepStatus === 'failed') return finishTask(task.id, 'failed');
+        if (stepStatus === 'interrupted') return finishTask(task.id, 'interrupted');
+        if (!holding) {
+          // Back from a wait: the task takes a slot again before it acts, ahead of new tasks.
+          if (!(await slots.acquire(signal))) return finishTask(task.id, 'interrupted');
+          holding = true;
+        }
+      }
+      finishTask(task.id, 'succeeded');
+    } finally {
+      if (holding) slots.release();
     }
-    finishTask(task.id, 'succeeded');
   };
 
   while (waiting.length > 0 || running.size > 0) {
@@ -234,7 +250,7 @@ export async function runTasks(
         continue;
       }
       const ready = task.dependsOn.every((id) => status.get(id) === 'succeeded');
-      if (ready && running.size < concurrency) {
+      if (ready && slots.tryAcquire()) {
         waiting.splice(i, 1);
         running.set(
           task.id,
@@ -252,7 +268,8 @@ export async function runTasks(
       for (const task of waiting.splice(0)) finishTask(task.id, 'blocked', task.dependsOn[0]);
       break;
     }
-    await Promise.race(running.values());
+    // A task finishing, or one giving up its slot to wait, may let another start.
+    await Promise.race([...running.values(), slots.freed()]);
   }
 
   const values = [...status.values()];
@@ -265,6 +282,63 @@ export async function runTasks(
   const ms = now() - started;
   emit({ type: 'run-finished', runId, at: iso(), status: runStatus, ms });
   return { runId, status: runStatus, tasks: Object.fromEntries(status), ms };
+}
+
+/**
+ * Concurrency slots. Tasks coming back from a wait get a freed slot before new tasks do; the
+ * run loop starts new tasks only on a slot nobody is queued for.
+ */
+class Slots {
+  private free: number;
+  private readonly queue: { resolve(ok: boolean): void }[] = [];
+  private onFree: (() => void) | undefined;
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  tryAcquire(): boolean {
+    if (this.free === 0 || this.queue.length > 0) return false;
+    this.free--;
+    return true;
+  }
+
+  /** Resolves true with a slot, false when the run is aborted first. */
+  acquire(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    if (this.tryAcquire()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        resolve: (ok: boolean) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(ok);
+        },
+      };
+      const onAbort = () => {
+        this.queue.splice(this.queue.indexOf(waiter), 1);
+        waiter.resolve(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
+    });
+  }
+
+  release(): void {
+    const next = this.queue.shift();
+    if (next) return next.resolve(true);
+    this.free++;
+    this.onFree?.();
+  }
+
+  /** Resolves the next time a slot becomes free for a new task. */
+  freed(): Promise<void> {
+    return new Promise((resolve) => {
+      this.onFree = () => {
+        this.onFree = undefined;
+        resolve();
+      };
+    });
+  }
 }
 
 class StepTimeout extends Error {

@@ -23,6 +23,12 @@ export interface RunStep {
   locks?: readonly string[];
   /** Whole-step budget; the step's signal aborts when it runs out. */
   timeoutMs?: number;
+  /**
+   * The step only waits for the guest (agent, cloud-init) and reads: it gives its task's
+   * concurrency slot to other tasks meanwhile, so one template's clones go on while earlier
+   * clones boot.
+   */
+  waits?: boolean;
   run(context: StepContext): Promise<StepResult>;
 }
 
