@@ -14,6 +14,8 @@ export interface PtyOptions {
   cols?: number;
   rows?: number;
   env?: Record<string, string | undefined>;
+  /** The script node runs (default: dist/cli.js; benchmarks use a copy of the bundle). */
+  script?: string;
 }
 
 export interface PtySession {
@@ -46,7 +48,7 @@ export function startPty(options: PtyOptions = {}): PtySession {
   delete env.CI;
   delete env.CONTINUOUS_INTEGRATION;
   const terminal = new Terminal({ cols, rows, allowProposedApi: true });
-  const pty: IPty = spawn(process.execPath, [cli, ...(options.args ?? [])], {
+  const pty: IPty = spawn(process.execPath, [options.script ?? cli, ...(options.args ?? [])], {
     name: 'xterm-256color',
     cols,
     rows,
