@@ -2,7 +2,7 @@
 // text, the recorder takes stills, paints them and encodes an animated GIF. The real recording
 // (npm run demo-gif) takes minutes and is not run here.
 import { existsSync } from 'node:fs';
-import { loadImage } from '@napi-rs/canvas';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
 import { darkTheme } from '../../scripts/recorder/colors.js';
 import { encodeGif, mergeStills, type TimedStill } from '../../scripts/recorder/gif.js';
@@ -114,7 +114,6 @@ describe.skipIf(!existsSync(`${fontDir}/DejaVuSansMono.ttf`))('the demo.gif reco
     // The first frame decodes, and the bold red "hello" is there in red.
     const image = await loadImage(Buffer.from(gif.bytes));
     expect([image.width, image.height]).toEqual([painter.width, painter.height]);
-    const { createCanvas } = await import('@napi-rs/canvas');
     const canvas = createCanvas(image.width, image.height);
     const context = canvas.getContext('2d');
     context.drawImage(image, 0, 0);
