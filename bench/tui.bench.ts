@@ -265,6 +265,30 @@ export const bench: Bench = {
         });
         await tui.waitFor('Finished: succeeded', RUN_TIMEOUT_MS);
 
+        // The same key round trip with nothing running: what the harness and ink's frame
+        // throttle cost on their own.
+        const idleAnswers: number[] = [];
+        for (let round = 0; round < KEY_ROUNDS; round++) {
+          idleAnswers.push(
+            await timed(async () => {
+              tui.write('?');
+              await tui.waitFor(/help: lines 1-/);
+            }),
+          );
+          idleAnswers.push(
+            await timed(async () => {
+              tui.write('?');
+              await tui.waitFor(/log 2001 bench-sleep/);
+            }),
+          );
+        }
+        rows.push([
+          'key answered, nothing running',
+          `median ${median(idleAnswers).toFixed(0)} ms`,
+          `max ${Math.max(...idleAnswers).toFixed(0)} ms over ${idleAnswers.length} keys`,
+          '',
+        ]);
+
         // 4. 10,000 lines a second: keys answered, every line in the run store.
         await apply(tui, guests.bench_rate!.name);
         const rating = / Feature bench_rate \d+s\b/;

@@ -72,6 +72,7 @@ export class LiveEngine implements Engine {
   private rows: GuestRow[] = [];
   private refreshing: Promise<void> | undefined;
   private version: string | undefined;
+  private versionAsked = false;
   private readonly drafts = new DraftChecker();
 
   constructor(private readonly options: LiveEngineOptions) {
@@ -101,22 +102,25 @@ export class LiveEngine implements Engine {
   private async doRefresh(): Promise<void> {
     this.set({ refreshing: true });
     const { host } = this.options;
+    // The inventory process starts first and the config is read while it runs: the first frame
+    // waits for one host process (the Proxmox version is asked for afterwards, once).
+    const answer = host.inventory();
+    answer.catch(() => undefined); // awaited below, after the config
     const result = loadConfig(this.options.configDir);
     const configProblems = result.diagnostics
       .filter((d) => d.severity === 'error')
       .map((d) => formatDiagnostic(d));
     if (result.valid) this.spec = result.spec;
     try {
-      const inventory = await host.inventory();
+      const inventory = await answer;
       const node = await host.localNode();
-      this.version ??= (await host.version()).version;
       this.inventory = inventory;
       this.rows = reconcile(this.spec ?? emptySpec(this.options.configDir), inventory);
       const unnumbered = this.rows
         .filter((row) => row.id === undefined)
         .map((row) => `VM "${row.name}" has no ID yet: apply gives it one`);
       this.set({
-        host: { node, pveVersion: this.version, configDir: this.options.configDir },
+        host: { node, pveVersion: this.version ?? '…', configDir: this.options.configDir },
         machines: this.rows
           .filter((row) => row.id !== undefined)
           .map(machineRow)
@@ -126,6 +130,16 @@ export class LiveEngine implements Engine {
         refreshError: undefined,
         configProblems: [...configProblems, ...unnumbered],
       });
+      if (this.version === undefined && !this.versionAsked) {
+        this.versionAsked = true;
+        host.version().then(
+          ({ version }) => {
+            this.version = version;
+            this.set({ host: { ...this.current.host, pveVersion: version } });
+          },
+          () => (this.versionAsked = false),
+        );
+      }
     } catch (error) {
       this.set({ refreshing: false, refreshError: messageOf(error), configProblems });
     }

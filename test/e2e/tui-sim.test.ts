@@ -51,11 +51,12 @@ const lines = (screen: string) => screen.split('\n');
 /** The frame a user should see around any view: title, counts, status and keys, last row free. */
 function expectWholeFrame(screen: string, rows: number, title: RegExp): void {
   const all = lines(screen);
-  expect(all).toHaveLength(rows);
-  expect(all[0]).toMatch(title);
-  expect(all[1]).toMatch(/^\d+ guests · \d+ running/);
-  expect(all[rows - 2]).toMatch(/\? help/);
-  expect(all[rows - 1]?.trim()).toBe('');
+  // The whole screen in every message: a failure here is about what else is on it.
+  expect(all, screen).toHaveLength(rows);
+  expect(all[0], screen).toMatch(title);
+  expect(all[1], screen).toMatch(/^\d+ guests · \d+ running/);
+  expect(all[rows - 2], screen).toMatch(/\? help/);
+  expect(all[rows - 1]?.trim(), screen).toBe('');
 }
 
 async function withTui(
@@ -78,7 +79,8 @@ describe.each([
 ])('the TUI on the simulator at %ix%i (bundled CLI, live engine, CI unset)', (cols, rows) => {
   it('lists the config and the host, filters, shows help, and q exits 0 restoring the screen', async () => {
     await withTui(cols, rows, async (tui) => {
-      const first = await tui.waitFor(/9000 +vm-t +ubuntu-24\.04-cl/, 20_000);
+      // The Proxmox version is asked for right after the first full frame.
+      const first = await tui.waitFor(/PVE \d[\s\S]*9000 +vm-t +ubuntu-24\.04-cl/, 20_000);
       expect(tui.raw()).toContain(ENTER_ALT_SCREEN);
       expectWholeFrame(first, rows, /^Phoenix machines · pve · PVE \d/);
       // The example config's guests, none created yet, next to what the host has.
@@ -183,6 +185,19 @@ describe.each([
         expectWholeFrame(back, rows, /^Phoenix machines/);
         expect(back).not.toContain('Maximum update depth');
         expect(back).not.toMatch(/Grow the boot disk/);
+
+        // The runs view lists it with its start and duration, and opens it again.
+        tui.write('\t');
+        await tui.waitFor(/^Phoenix templates/);
+        tui.write('\t');
+        const runs = await tui.waitFor(/^Phoenix runs/);
+        expect(runs).toMatch(
+          /\n {2}\S{23} +apply 1001 +succeeded +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\d+\.\ds\n/,
+        );
+        tui.write('\r');
+        const reopened = await tui.waitFor(/apply 1001 +succeeded +took \d+\.\ds/);
+        expect(reopened).not.toContain('took 0.0s');
+        expectWholeFrame(reopened, rows, /^Phoenix run \S+/);
 
         tui.write('q');
         expect(await tui.exited()).toBe(0);
