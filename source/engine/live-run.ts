@@ -177,9 +177,7 @@ export class LiveRun implements RunHandle {
               ? formatArgv(event.failure.command)
               : (this.stepTitles.get(`${guestId}/${event.stepKey}`) ?? event.stepKey),
             ...(event.failure.exitCode === undefined ? {} : { exitCode: event.failure.exitCode }),
-            message: event.failure.output
-              ? `${event.failure.message}\n${event.failure.output}`.trim()
-              : event.failure.message,
+            message: proxmoxMessage(event.failure.message, event.failure.output),
             logTail: event.failure.logTail.slice(-20),
             ...(event.failure.hint ? { hint: event.failure.hint } : {}),
           };
@@ -263,6 +261,14 @@ export class LiveRun implements RunHandle {
   private emit(event: RunEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** The message and the command's output, without saying the same thing twice. */
+function proxmoxMessage(message: string, output: string | undefined): string {
+  const base = message.trim();
+  const full = output?.trim();
+  if (!full || full === base) return base;
+  return full.includes(base) ? full : `${base}\n${full}`;
 }
 
 function withoutFailure(guest: RunGuest): RunGuest {
