@@ -73,12 +73,26 @@ export function asStepError(error: unknown, ref: GuestRef): unknown {
   });
 }
 
+/**
+ * The last view a task read of its guest. The next step's first look may take it instead of
+ * reading again, when nothing ran on the host since (no command: any command clears it).
+ * A step that changes the guest other than through a command re-reads the view to verify,
+ * which refreshes it.
+ */
+export interface LastView {
+  view?: GuestView;
+  parts?: { status?: boolean; snapshots?: boolean };
+  /** The step whose read it is (the same step's later looks always read afresh). */
+  stepKey?: string;
+}
+
 /** A pipeline step as the runner runs it, with the host and the guest bound in. */
 export function toRunStep(
   step: PipelineStep,
   host: Host,
   ref: GuestRef,
   localNode: string,
+  last: LastView = {},
 ): RunStep {
   return {
     key: step.key,
@@ -87,6 +101,7 @@ export function toRunStep(
     ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
     ...(step.waits ? { waits: true } : {}),
     async run(context: StepContext) {
+      let looked = false;
       const pipeline: PipelineContext = {
         ...context,
         log: (line) => context.log(line),
@@ -95,6 +110,7 @@ export function toRunStep(
         exec: async (argv, options = {}) => {
           const routed = routeCommand(argv, ref.node, localNode);
           context.command(redactArgv(routed));
+          last.view = undefined;
           try {
             const result = await host.run(routed, { signal: context.signal, ...options });
             return result.stdout;
@@ -102,9 +118,22 @@ export function toRunStep(
             throw asStepError(error, ref);
           }
         },
-        view: async (parts) => {
+        view: async (parts = {}) => {
+          const first = !looked;
+          looked = true;
+          const cached = last.view;
+          if (
+            first &&
+            cached &&
+            last.stepKey !== step.key &&
+            (!parts.status || last.parts?.status) &&
+            (!parts.snapshots || last.parts?.snapshots)
+          )
+            return cached;
           try {
-            return await readGuestView(host, ref, localNode, parts, context.signal);
+            const view = await readGuestView(host, ref, localNode, parts, context.signal);
+            Object.assign(last, { view, parts, stepKey: step.key });
+            return view;
           } catch (error) {
             throw asStepError(error, ref);
           }

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import type { GuestSpec, Spec } from '../config/types.js';
 import { redactArgv, type Host } from '../host/index.js';
 import type { Inventory } from '../inventory/inventory.js';
-import type { BridgeInfo, GuestRef, StorageInfo } from '../inventory/types.js';
+import type { BridgeInfo, GuestConfig, GuestRef, StorageInfo } from '../inventory/types.js';
 import { configDrift, specId, specName } from '../reconcile/reconcile.js';
 import type { RunTask } from '../runner/types.js';
 import { UserError } from '../util/user-error.js';
-import { readGuestView, toRunStep } from './guest-access.js';
+import { readGuestView, toRunStep, type LastView } from './guest-access.js';
 import { lxcPipeline } from './lxc-pipeline.js';
 import { prerequisites, provisioningOrder } from './order.js';
 import type { GuestPlan, GuestView, PipelineStep, Plan, Problem } from './types.js';
@@ -41,6 +41,8 @@ interface HostFacts {
   imageStorages: StorageInfo[];
   rootdirStorages: StorageInfo[];
   bridges: Map<string, BridgeInfo[]>;
+  /** Configs of clone sources only on the host, read once per plan. */
+  sourceConfigs: Map<number, Promise<GuestConfig | undefined>>;
 }
 
 export async function buildPlan(request: PlanRequest): Promise<BuiltPlan> {
@@ -69,6 +71,7 @@ export async function buildPlan(request: PlanRequest): Promise<BuiltPlan> {
     imageStorages,
     rootdirStorages,
     bridges: new Map(),
+    sourceConfigs: new Map(),
   };
   for (const node of new Set(
     order.map((guest) => inventory.get(specId(guest)!)?.node ?? guest.node ?? localNode),
@@ -85,11 +88,12 @@ export async function buildPlan(request: PlanRequest): Promise<BuiltPlan> {
     if (assignedIds.has(specName(guest)) && guest.kind === 'qemu') guestPlan.assignedId = true;
     guests.push(guestPlan);
     if (guestPlan.action === 'create' || guestPlan.action === 'update') {
+      const lastView: LastView = {};
       tasks.push({
         id: taskId(guestPlan.id),
         title: `${guest.kind === 'qemu' ? 'VM' : 'CT'} ${guestPlan.id} ${guestPlan.name}`,
         dependsOn: [],
-        steps: steps.map((step) => toRunStep(step, host, ref, localNode)),
+        steps: steps.map((step) => toRunStep(step, host, ref, localNode, lastView)),
       });
     }
   }
@@ -299,17 +303,17 @@ async function predictView(
   const empty: GuestView = { exists: false, snapshots: [], predicted: true };
   if (source === undefined) return empty;
   const sourceLive = facts.inventory.get(source);
-  let sourceConfig;
-  if (sourceLive) {
-    sourceConfig = (
-      await readGuestView(
-        host,
-        { id: source, type: sourceLive.type, node: sourceLive.node },
-        facts.localNode,
-      )
-    ).config;
-  } else {
-    sourceConfig = planned.get(source)?.view.config;
+  // A source in the config was read (or predicted) moments ago, when the plan got to it.
+  let sourceConfig = planned.get(source)?.view.config;
+  if (!sourceConfig && sourceLive) {
+    if (!facts.sourceConfigs.has(source)) {
+      const ref = { id: source, type: sourceLive.type, node: sourceLive.node };
+      facts.sourceConfigs.set(
+        source,
+        readGuestView(host, ref, facts.localNode).then((view) => view.config),
+      );
+    }
+    sourceConfig = await facts.sourceConfigs.get(source);
   }
   if (!sourceConfig) return empty;
   // A clone copies the source's config: new name and MACs, no template flag, no snapshots.

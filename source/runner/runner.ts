@@ -218,7 +218,8 @@ export async function runTasks(
     try {
       for (const step of task.steps) {
         if (signal.aborted) return finishTask(task.id, 'interrupted');
-        if (step.waits) {
+        // At concurrency 1 guests go strictly one at a time, waits included.
+        if (step.waits && concurrency > 1) {
           slots.release();
           holding = false;
         }

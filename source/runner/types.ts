@@ -26,7 +26,7 @@ export interface RunStep {
   /**
    * The step only waits for the guest (agent, cloud-init) and reads: it gives its task's
    * concurrency slot to other tasks meanwhile, so one template's clones go on while earlier
-   * clones boot.
+   * clones boot. (Not at concurrency 1, which keeps to one guest at a time.)
    */
   waits?: boolean;
   run(context: StepContext): Promise<StepResult>;

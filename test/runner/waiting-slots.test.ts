@@ -9,39 +9,53 @@ function task(id: string, steps: RunStep[]): RunTask {
 }
 
 describe('runTasks: steps that wait give up their concurrency slot', () => {
-  it('lets another task act while one waits for its guest', async () => {
+  it('lets another task act while others wait for their guests', async () => {
     const order: string[] = [];
-    let bActed!: () => void;
-    const bHasActed = new Promise<void>((resolve) => (bActed = resolve));
+    let cActed!: () => void;
+    const cHasActed = new Promise<void>((resolve) => (cActed = resolve));
+    const waiting = (id: string): RunTask =>
+      task(id, [
+        { key: 'clone', title: 'clone', run: async () => (order.push(`${id}:clone`), 'changed') },
+        {
+          key: 'wait-agent',
+          title: 'wait',
+          waits: true,
+          // Only done once c has run: with held slots at concurrency 2 this would never end.
+          run: async () => (await cHasActed, 'changed'),
+        },
+      ]);
     const summary = await runTasks(
       [
-        task('a', [
-          { key: 'clone', title: 'clone', run: async () => (order.push('a:clone'), 'changed') },
-          {
-            key: 'wait-agent',
-            title: 'wait',
-            waits: true,
-            // Only done once b has run: with a held slot at concurrency 1 this would never end.
-            run: async () => (await bHasActed, order.push('a:waited'), 'changed'),
-          },
-          {
-            key: 'features',
-            title: 'features',
-            run: async () => (order.push('a:features'), 'changed'),
-          },
-        ]),
-        task('b', [
+        waiting('a'),
+        waiting('b'),
+        task('c', [
           {
             key: 'clone',
             title: 'clone',
-            run: async () => (order.push('b:clone'), bActed(), 'changed'),
+            run: async () => (order.push('c:clone'), cActed(), 'changed'),
           },
         ]),
       ],
-      { title: 'test', concurrency: 1, listeners: [] },
+      { title: 'test', concurrency: 2, listeners: [] },
     );
     expect(summary.status).toBe('succeeded');
-    expect(order).toEqual(['a:clone', 'b:clone', 'a:waited', 'a:features']);
+    expect(order).toEqual(['a:clone', 'b:clone', 'c:clone']);
+  });
+
+  it('keeps to one guest at a time at concurrency 1, waits included', async () => {
+    const order: string[] = [];
+    const guest = (id: string): RunTask =>
+      task(id, [
+        { key: 'clone', title: 'clone', run: async () => (order.push(`${id}:clone`), 'changed') },
+        {
+          key: 'wait',
+          title: 'wait',
+          waits: true,
+          run: async () => (await tick(), order.push(`${id}:waited`), 'unchanged'),
+        },
+      ]);
+    await runTasks([guest('a'), guest('b')], { title: 'test', concurrency: 1, listeners: [] });
+    expect(order).toEqual(['a:clone', 'a:waited', 'b:clone', 'b:waited']);
   });
 
   it('keeps the bound for the steps that act', async () => {
@@ -78,34 +92,29 @@ describe('runTasks: steps that wait give up their concurrency slot', () => {
 
   it('stops a task that waits for a slot when the run is aborted', async () => {
     const controller = new AbortController();
+    const busy = (id: string, ms: number): RunTask =>
+      task(id, [
+        {
+          key: 'long',
+          title: 'long',
+          run: async () => {
+            await new Promise((resolve) => setTimeout(resolve, ms));
+            if (id === 'b') controller.abort();
+            return 'changed';
+          },
+        },
+      ]);
     const summary = await runTasks(
       [
         task('a', [
-          {
-            key: 'wait',
-            title: 'wait',
-            waits: true,
-            run: async () => {
-              await tick();
-              return 'unchanged';
-            },
-          },
+          { key: 'wait', title: 'wait', waits: true, run: async () => (await tick(), 'unchanged') },
           { key: 'after', title: 'after', run: async () => 'changed' },
         ]),
-        task('b', [
-          {
-            key: 'long',
-            title: 'long',
-            run: async () => {
-              // b takes the slot a gave up, and the run is aborted while a wants it back.
-              await new Promise((resolve) => setTimeout(resolve, 20));
-              controller.abort();
-              return 'changed';
-            },
-          },
-        ]),
+        // b and c hold both slots while a wants one back; then the run is aborted.
+        busy('b', 20),
+        busy('c', 40),
       ],
-      { title: 'test', concurrency: 1, listeners: [], signal: controller.signal },
+      { title: 'test', concurrency: 2, listeners: [], signal: controller.signal },
     );
     expect(summary.status).toBe('interrupted');
     expect(summary.tasks.a).toBe('interrupted');
