@@ -83,9 +83,14 @@ describe('apply when things go wrong', { timeout: 180_000 }, () => {
     const host = await createSimHost();
     const child = host.spawnPhoenix(['apply', VM, '--yes', '--ascii']);
     let stdout = '';
+    let interrupted = false;
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (stdout.includes('ok VM 1000 rumpledev: Cloud-init')) child.kill('SIGINT');
+      // One Ctrl+C (a second one would quit at once, by design).
+      if (!interrupted && stdout.includes('ok VM 1000 rumpledev: Cloud-init')) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
     });
     const [code] = (await once(child, 'exit')) as [number];
     expect(code).toBe(130);
