@@ -122,15 +122,23 @@ export function toRunStep(
           const first = !looked;
           looked = true;
           const cached = last.view;
-          if (
-            first &&
-            cached &&
-            last.stepKey !== step.key &&
-            (!parts.status || last.parts?.status) &&
-            (!parts.snapshots || last.parts?.snapshots)
-          )
-            return cached;
           try {
+            if (
+              first &&
+              cached &&
+              last.stepKey !== step.key &&
+              (!parts.snapshots || last.parts?.snapshots)
+            ) {
+              if (!parts.status || last.parts?.status) return cached;
+              // The config is as fresh as it gets; only the status is not known yet.
+              if (!cached.exists) return cached;
+              const view = {
+                ...cached,
+                status: await readStatus(host, ref, localNode, context.signal),
+              };
+              Object.assign(last, { view, parts: { ...last.parts, status: true } });
+              return view;
+            }
             const view = await readGuestView(host, ref, localNode, parts, context.signal);
             Object.assign(last, { view, parts, stepKey: step.key });
             return view;

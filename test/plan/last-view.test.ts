@@ -64,6 +64,24 @@ describe('the last view a task read', () => {
     expect(counts.commands).toEqual(['qm set 100 --cores 4', 'qm set 100 --memory 2048']);
   });
 
+  it('reads only the status when the next step also needs it', async () => {
+    const { host, counts } = fakeHost();
+    const last: LastView = {};
+    const [cores, start] = [
+      setStep('cores', 'cores', '4'),
+      convergeStep({
+        key: 'start',
+        title: 'start',
+        needs: { status: true },
+        commands: (view) => (view.status === 'unknown' ? [] : [['qm', 'start', '100']]),
+      }),
+    ].map((step) => toRunStep(step, host, ref, 'pve', last));
+    await cores!.run(context('cores'));
+    expect(await start!.run(context('start'))).toBe('unchanged');
+    expect(counts.reads).toBe(2);
+    expect(counts.commands).toEqual(['qm set 100 --cores 4', 'qm status 100']);
+  });
+
   it('reads again after a command, and on a retry of the same step', async () => {
     const { host, counts } = fakeHost();
     const last: LastView = {};
