@@ -262,14 +262,15 @@ function checkSource(guest: GuestEntry, guests: GuestEntry[], reporter: Reporter
   const hasSource =
     guest.kind === 'qemu'
       ? typeof guest.merged.template_name === 'string' ||
-        typeof guest.merged.template_image === 'string'
+        typeof guest.merged.template_image === 'string' ||
+        typeof guest.merged.image_url === 'string'
       : typeof guest.merged.template === 'string';
   if (!hasSource) {
     reporter.warning(
       guest.doc,
       guest.path,
       guest.kind === 'qemu'
-        ? `${guest.label} has nothing to be created from (no clone_from_vmid, template_name or template_image)`
+        ? `${guest.label} has nothing to be created from (no clone_from_vmid, template_name, template_image or image_url)`
         : `${guest.label} has nothing to be created from (no clone_from_ctid or template)`,
       {
         hint:
