@@ -142,6 +142,29 @@ function storedNumbers(runsDir: string, title: string, pattern: RegExp): number[
   throw new Error(`no run "${title}" in ${runsDir}`);
 }
 
+/** When each log line of a run was recorded (ms since the epoch). */
+function logTimes(runsDir: string, title: string): number[] {
+  for (const file of readdirSync(runsDir)) {
+    const text = readFileSync(join(runsDir, file), 'utf8');
+    if (!text.includes(`"title":"${title}"`)) continue;
+    return text
+      .split('\n')
+      .filter((line) => line.includes('"type":"log"'))
+      .map((line) => Date.parse((JSON.parse(line) as { at: string }).at));
+  }
+  return [];
+}
+
+/** Whether the run's store file ends with its run-finished event. */
+function runRecorded(runsDir: string, title: string): boolean {
+  for (const file of readdirSync(runsDir)) {
+    const text = readFileSync(join(runsDir, file), 'utf8');
+    if (text.includes(`"title":"${title}"`))
+      return text.trimEnd().endsWith('}') && /"type":"run-finished"[^\n]*\n?$/.test(text);
+  }
+  return false;
+}
+
 const inOrder = (numbers: number[], count: number): boolean =>
   numbers.length === count && numbers.every((n, i) => n === i + 1);
 
@@ -293,9 +316,11 @@ export const bench: Bench = {
         await apply(tui, guests.bench_rate!.name);
         const rating = / Feature bench_rate \d+s\b/;
         await tui.waitFor(rating, RUN_TIMEOUT_MS);
-        await tui.waitFor(/rate line \d+/, 30_000);
+        // Keys go on for as long as the step runs: its lines arrive in chunks (a VM feature's log
+        // is polled), and every chunk must be taken in between key presses.
         const answers: number[] = [];
-        for (let round = 0; round < KEY_ROUNDS; round++) {
+        const roundsStart = Date.now();
+        for (let round = 0; round < 200 && rating.test(await tui.waitFor(/log 2003/)); round++) {
           answers.push(
             await timed(async () => {
               tui.write('?');
@@ -309,10 +334,14 @@ export const bench: Bench = {
             }),
           );
         }
-        const stillRunning = rating.test(tui.screen());
-        if (!stillRunning) notes.push('the 10k lines/s feature ended before the last key round');
+        const roundsEnd = Date.now();
         await tui.waitFor('Finished: succeeded', RUN_TIMEOUT_MS);
         const rate = storedNumbers(assets.runsDir, 'apply 2003', /^rate line (\d+)$/);
+        const lines = logTimes(assets.runsDir, 'apply 2003');
+        const during = lines.filter((at) => at >= roundsStart && at <= roundsEnd).length;
+        notes.push(
+          `${answers.length} keys in ${((roundsEnd - roundsStart) / 1000).toFixed(1)} s while the 10k lines/s step ran; ${during} of its lines were logged meanwhile`,
+        );
         const worst = Math.max(...answers);
         rows.push([
           'key answered during 10k lines/s',
@@ -335,6 +364,8 @@ export const bench: Bench = {
         // 5. Memory: 1000 guests and a run whose log has 100,000 lines.
         await apply(tui, guests.bench_flood!.name);
         await tui.waitFor('Finished: succeeded', RUN_TIMEOUT_MS);
+        // The run counts as active until its 100k lines are on disk (q would ask first).
+        while (!runRecorded(assets.runsDir, 'apply 2002')) await pause(100);
         const memory = rssMiB(tui.pid);
         const flood = storedNumbers(assets.runsDir, 'apply 2002', /^flood line (\d+)$/);
         rows.push([
