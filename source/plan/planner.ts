@@ -40,6 +40,7 @@ interface HostFacts {
   localNode: string;
   imageStorages: StorageInfo[];
   rootdirStorages: StorageInfo[];
+  allStorages: StorageInfo[];
   bridges: Map<string, BridgeInfo[]>;
   /** Configs of clone sources only on the host, read once per plan. */
   sourceConfigs: Map<number, Promise<GuestConfig | undefined>>;
@@ -61,15 +62,17 @@ export async function buildPlan(request: PlanRequest): Promise<BuiltPlan> {
   }
   const order = provisioningOrder(withIds, requested);
 
-  const [imageStorages, rootdirStorages] = await Promise.all([
+  const [imageStorages, rootdirStorages, allStorages] = await Promise.all([
     host.storages({ content: 'images' }),
     host.storages({ content: 'rootdir' }),
+    host.storages(),
   ]);
   const facts: HostFacts = {
     inventory,
     localNode,
     imageStorages,
     rootdirStorages,
+    allStorages,
     bridges: new Map(),
     sourceConfigs: new Map(),
   };
@@ -353,12 +356,36 @@ function preflight(
   if (storage && needsStorage) {
     const content = guest.kind === 'qemu' ? 'images' : 'rootdir';
     const list = guest.kind === 'qemu' ? facts.imageStorages : facts.rootdirStorages;
-    if (!list.some((info) => info.id === storage)) {
+    const what = content === 'images' ? 'VM disks' : 'container volumes';
+    const known = facts.allStorages.find((info) => info.id === storage);
+    if (!known) {
       problems.push({
         severity: 'error',
-        message: `storage "${storage}" does not exist or does not hold ${content === 'images' ? 'VM disks' : 'container volumes'} (content "${content}")`,
+        message: `storage "${storage}" does not exist`,
+        hint: `storages on this node: ${facts.allStorages.map((info) => info.id).join(', ') || 'none'} (pvesm status)`,
+      });
+    } else if (known.status !== 'active') {
+      problems.push({
+        severity: 'error',
+        message: `storage "${storage}" is ${known.status}`,
+        hint: 'enable it or bring it online (pvesm status shows why), or pick another storage',
+      });
+    } else if (!list.some((info) => info.id === storage)) {
+      problems.push({
+        severity: 'error',
+        message: `storage "${storage}" does not hold ${what} (content "${content}")`,
         hint: `pick a storage from \`pvesm status --content ${content}\`, or add "${content}" to its content types`,
       });
+    } else {
+      const neededGiB = guest.kind === 'qemu' ? guest.boot_disk_size_gb : guest.storage_size_gb;
+      const freeGiB = known.availableBytes / 1024 ** 3;
+      if (neededGiB > freeGiB) {
+        problems.push({
+          severity: 'warning',
+          message: `storage "${storage}" has ${freeGiB.toFixed(1)} GiB free; ${specName(guest)} asks for ${neededGiB} GiB`,
+          hint: 'thin pools may still fit it; otherwise free space or pick another storage',
+        });
+      }
     }
   }
   const bridges = facts.bridges.get(node) ?? [];

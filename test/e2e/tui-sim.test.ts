@@ -40,7 +40,16 @@ async function type(tui: PtySession, keys: string): Promise<void> {
 
 /** Sets the table's text filter (Enter keeps it). */
 async function filter(tui: PtySession, text: string): Promise<string> {
-  await type(tui, `/${text}`);
+  // Open the prompt first and see it, then type: on a loaded machine a key can arrive glued to
+  // the previous one; a second press is what a user would do too.
+  tui.write('/');
+  try {
+    await tui.waitFor(/\n\/_/, 3000);
+  } catch {
+    tui.write('/');
+    await tui.waitFor(/\n\/_/, 5000);
+  }
+  await type(tui, text);
   await tui.waitFor(`/${text}_`);
   tui.write('\r');
   return tui.waitFor(`filter: ${text}`);
