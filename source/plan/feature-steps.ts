@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { GuestSpec, Spec } from '../config/types.js';
 import { resolveFeature, type FeatureKind } from '../features/catalog.js';
 import { StepError } from '../runner/step-error.js';
@@ -38,7 +38,7 @@ export function featureSteps(
         `there is no ${kind} feature "${name}" in ${join(root, kind)}`,
       );
     }
-    const files = bundleFiles(root, kind, feature.name, context);
+    const files = bundleFiles(root, kind, feature.name, feature.path, context);
     const digest = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
     const marker = `${GUEST_DIR}/state/${feature.name}.done`;
     const bundle = bundleScript(files, feature.name, kind, digest, guest.kind === 'qemu');
@@ -74,7 +74,14 @@ interface BundleFile {
   mode: string;
 }
 
-function bundleFiles(root: string, kind: FeatureKind, name: string, context: string): BundleFile[] {
+/** The script (from `scriptPath`), the shared lib and the context, as the guest will see them. */
+function bundleFiles(
+  root: string,
+  kind: FeatureKind,
+  name: string,
+  scriptPath: string,
+  context: string,
+): BundleFile[] {
   const lib = join(root, 'lib');
   const libFiles = readdirSync(lib)
     .filter((file) => file.endsWith('.sh'))
@@ -88,10 +95,57 @@ function bundleFiles(root: string, kind: FeatureKind, name: string, context: str
     ...libFiles,
     {
       path: `features/${kind}/${name}.sh`,
-      content: readFileSync(join(root, kind, `${name}.sh`), 'utf8'),
+      content: readFileSync(scriptPath, 'utf8'),
       mode: '0755',
     },
     { path: `context/${name}.json`, content: context, mode: '0600' },
+  ];
+}
+
+const applicationScriptName = (script: string): string =>
+  `app_${basename(script)
+    .replace(/\.sh$/, '')
+    .replace(/[^\w.-]/g, '_')}`;
+
+/**
+ * A container's `application_script`: the site's own script, run after the features like one
+ * (same delivery, context, lib and done-marker). It is looked up as given when absolute, else in
+ * `<config dir>/scripts/`, then in the original layout's `bin/` beside the config dir.
+ */
+export function applicationScriptSteps(
+  guest: GuestSpec,
+  id: number,
+  spec: Pick<Spec, 'lxcGlobals' | 'hypervisor' | 'configDir'>,
+  root = featuresDir(),
+): PipelineStep[] {
+  if (guest.kind !== 'lxc' || !guest.application_script) return [];
+  const script = guest.application_script;
+  const candidates = isAbsolute(script)
+    ? [script]
+    : [join(spec.configDir, 'scripts', script), join(dirname(spec.configDir), 'bin', script)];
+  const path = candidates.find((candidate) => existsSync(candidate));
+  const name = applicationScriptName(script);
+  const title = `Application script ${basename(script)}`;
+  if (!path)
+    return [
+      failingStep(
+        `app:${name}`,
+        title,
+        `application_script "${script}" not found (looked in ${candidates.join(', ')})`,
+      ),
+    ];
+  const context = JSON.stringify(featureContext(guest, spec), null, 2);
+  const files = bundleFiles(root, 'lxc', name, path, context);
+  const digest = createHash('sha256').update(JSON.stringify(files)).digest('hex').slice(0, 16);
+  return [
+    lxcFeatureStep(
+      id,
+      name,
+      title,
+      `${GUEST_DIR}/state/${name}.done`,
+      digest,
+      bundleScript(files, name, 'lxc', digest, false),
+    ),
   ];
 }
 
@@ -266,10 +320,15 @@ function vmFeatureStep(
 /** The marker files of a guest's features (`<dir>/state/<name>.done`, holding `name digest`). */
 export function markerPaths(guest: GuestSpec, root = featuresDir()): string[] {
   const kind: FeatureKind = guest.kind === 'qemu' ? 'vm' : 'lxc';
-  return guest.features.flatMap((name) => {
+  const features = guest.features.flatMap((name) => {
     const feature = resolveFeature(kind, name, root);
     return feature ? [`${GUEST_DIR}/state/${feature.name}.done`] : [];
   });
+  const app =
+    guest.kind === 'lxc' && guest.application_script
+      ? [`${GUEST_DIR}/state/${applicationScriptName(guest.application_script)}.done`]
+      : [];
+  return [...features, ...app];
 }
 
 /** `name digest` lines as a map. */

@@ -13,7 +13,13 @@ import { prerequisites, provisioningOrder } from './order.js';
 import type { GuestPlan, GuestView, PipelineStep, Plan, Problem } from './types.js';
 import { vmPipeline } from './vm-pipeline.js';
 import { waitBudgets } from './timeouts.js';
-import { featureSteps, markerPaths, markerReadArgv, parseMarkers } from './feature-steps.js';
+import {
+  applicationScriptSteps,
+  featureSteps,
+  markerPaths,
+  markerReadArgv,
+  parseMarkers,
+} from './feature-steps.js';
 import { parseGuestExec } from './guest-exec.js';
 import { HostError } from '../host/index.js';
 import { planTemplateImage, predictCreatedView, templateImageSteps } from './template-pipeline.js';
@@ -159,7 +165,9 @@ async function planGuest(
     view = predictCreatedView(guest, id, image);
   } else if (live && live.type === guest.kind) {
     view = await readGuestView(host, ref, facts.localNode, { status: true, snapshots: true });
-    if (view.status === 'running' && guest.features.length > 0)
+    const scripted =
+      guest.features.length > 0 || (guest.kind === 'lxc' && guest.application_script);
+    if (view.status === 'running' && scripted)
       view.featureMarkers = await readFeatureMarkers(host, guest, id, ref.node === facts.localNode);
   } else {
     view = await predictView(guest, source, facts, host, planned);
@@ -263,7 +271,7 @@ function pipelineFor(
   }
   return lxcPipeline(
     { spec: guest, id, node, ...(source === undefined ? {} : { sourceId: source }) },
-    features,
+    [...features, ...applicationScriptSteps(guest, id, spec)],
   );
 }
 
