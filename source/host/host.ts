@@ -68,7 +68,7 @@ export interface HostOptions {
 }
 
 /** Options a single call may override. */
-export type CallOptions = Pick<RunOptions, 'signal' | 'timeoutMs' | 'input' | 'kind'>;
+export type CallOptions = Pick<RunOptions, 'signal' | 'timeoutMs' | 'input' | 'kind' | 'onLine'>;
 
 /** The only way Phoenix touches a Proxmox host. */
 export interface Host {

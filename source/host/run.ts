@@ -52,6 +52,8 @@ export interface RunOptions {
   timeouts?: Partial<Timeouts>;
   /** Called at the start and end of the command. */
   observe?: HostCommandObserver;
+  /** Each complete stdout line as it arrives (redacted), for long commands whose log streams. */
+  onLine?: (line: string) => void;
 }
 
 /** A successful host command. stdout/stderr are redacted. */
@@ -143,6 +145,18 @@ export async function runHostCommand(
     encoding: 'utf8',
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
   });
+  if (options.onLine) {
+    const onLine = options.onLine;
+    let carry = '';
+    subprocess.stdout?.on('data', (chunk: Buffer | string) => {
+      const lines = (carry + String(chunk)).split('\n');
+      carry = lines.pop() ?? '';
+      for (const line of lines) onLine(redactText(line));
+    });
+    subprocess.stdout?.once('end', () => {
+      if (carry) onLine(redactText(carry));
+    });
+  }
   // A grandchild (a forked task, a daemon) that inherited stdout/stderr would keep the pipes open
   // after the tool itself has exited, and the call would never end. Once the tool is gone, give
   // its output a moment to drain, then close the pipes.

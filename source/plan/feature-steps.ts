@@ -236,11 +236,12 @@ function lxcFeatureStep(
     async run(context) {
       if (isTemplate(await context.view())) return 'unchanged';
       if ((await readMarkers(context, 'lxc', id, [marker]))[name] === digest) return 'unchanged';
-      let output: string;
       try {
-        output = await context.exec(['pct', 'exec', ctid, '--', 'bash', '-s'], {
+        // The script's output streams into the run log line by line.
+        await context.exec(['pct', 'exec', ctid, '--', 'bash', '-s'], {
           input: bundle,
           timeoutMs: 60 * 60_000,
+          stream: true,
         });
       } catch (error) {
         const detail = (error as { detail?: { output?: string; exitCode?: number; kind?: string } })
@@ -249,7 +250,6 @@ function lxcFeatureStep(
         if (detail?.exitCode === undefined || detail.kind !== 'failed') throw error;
         throw featureFailure(name, detail.exitCode, detail.output ?? '');
       }
-      for (const line of output.split('\n')) if (line.trim()) context.log(line);
       return 'changed';
     },
   };

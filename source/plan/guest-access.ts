@@ -112,7 +112,12 @@ export function toRunStep(
           context.command(redactArgv(routed));
           last.view = undefined;
           try {
-            const result = await host.run(routed, { signal: context.signal, ...options });
+            const { stream, ...callOptions } = options;
+            const result = await host.run(routed, {
+              signal: context.signal,
+              ...callOptions,
+              ...(stream ? { onLine: (line: string) => line.trim() && context.log(line) } : {}),
+            });
             return result.stdout;
           } catch (error) {
             throw asStepError(error, ref);

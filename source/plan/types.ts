@@ -58,7 +58,14 @@ export interface GuestView {
 export interface PipelineContext extends StepContext {
   readonly host: Host;
   /** Runs a host command, reporting it to the run first. */
-  exec(argv: readonly string[], options?: { input?: string; timeoutMs?: number }): Promise<string>;
+  exec(
+    argv: readonly string[],
+    options?: {
+      input?: string;
+      timeoutMs?: number;
+      /** log each output line as it arrives */ stream?: boolean;
+    },
+  ): Promise<string>;
   /** Reads the guest's current view from the host (config always; status and snapshots on request). */
   view(parts?: { status?: boolean; snapshots?: boolean }): Promise<GuestView>;
 }

@@ -158,3 +158,27 @@ describe('guessCallKind', () => {
     expect(guessCallKind(['pvesh', 'delete', '/nodes/pve2/qemu/100'])).toBe('worker');
   });
 });
+
+describe('runHostCommand onLine', () => {
+  it('hands over each line while the command still runs, redacted', async () => {
+    tool(
+      'pveam',
+      `echo "first"; echo "token=PVEAPIToken=root@pam!ci=12345678-1234-1234-1234-123456789abc"; sleep 1; echo "last"`,
+    );
+    const seen: { line: string; at: number }[] = [];
+    const started = Date.now();
+    const result = await runHostCommand(['pveam', 'list', 'local'], {
+      env,
+      onLine: (line) => seen.push({ line, at: Date.now() - started }),
+    });
+    const finished = Date.now() - started;
+    expect(seen.map((entry) => entry.line)).toEqual([
+      'first',
+      expect.not.stringContaining('12345678-1234'),
+      'last',
+    ]);
+    // The first line arrived well before the command ended.
+    expect(seen[0]!.at).toBeLessThan(finished - 500);
+    expect(result.stdout).toContain('last');
+  });
+});
