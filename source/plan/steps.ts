@@ -93,7 +93,8 @@ export function waitStep(definition: {
       for (;;) {
         if (await definition.probe(context)) return first ? 'unchanged' : 'changed';
         first = false;
-        if (Date.now() + definition.intervalMs > deadline) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
           throw new StepError({
             message: definition.timeoutMessage,
             kind: 'timeout',
@@ -101,7 +102,8 @@ export function waitStep(definition: {
             hint: definition.hint,
           });
         }
-        await abortableSleep(definition.intervalMs, context.signal);
+        // The last look is at the deadline itself, so the wait lasts the whole budget it names.
+        await abortableSleep(Math.min(definition.intervalMs, left), context.signal);
       }
     },
   };

@@ -1,6 +1,6 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createLiveEngine } from '../../engine/create.js';
 import { canOpenTui, launchTui } from '../../ui/launch.js';
@@ -45,7 +45,8 @@ export function registerDemo(program: Command, context: CommandContext): void {
 
 /** A simulated host, a config copy and a run store in one folder; the environment that uses them. */
 export function prepareDemo(dir: string | undefined, fast: boolean): NodeJS.ProcessEnv {
-  const base = dir ?? mkdtempSync(join(tmpdir(), 'phoenix-demo-'));
+  // Absolute: the simulated guests run their commands in their own folders.
+  const base = dir ? resolve(dir) : mkdtempSync(join(tmpdir(), 'phoenix-demo-'));
   const pve = join(base, 'pve');
   seedSimulatedHost(pve);
   const configDir = join(base, 'etc');

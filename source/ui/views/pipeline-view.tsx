@@ -149,7 +149,9 @@ function FailurePanel({
           {hint}
         </Text>
       ) : null}
-      <Text color={theme.tone('muted')}>{`last ${logLines.length} log lines:`}</Text>
+      {logLines.length > 0 ? (
+        <Text color={theme.tone('muted')}>{`last ${logLines.length} log lines:`}</Text>
+      ) : null}
       {logLines.map((line, i) => (
         <Text key={i} wrap="truncate" color={theme.tone('muted')}>
           {cut(line)}
