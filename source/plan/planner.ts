@@ -174,6 +174,16 @@ async function planGuest(
   }
 
   preflight(guest, view, node, facts, problems);
+  const scripted =
+    guest.features.length > 0 || (guest.kind === 'lxc' && guest.application_script !== undefined);
+  if (scripted && node !== facts.localNode) {
+    // Scripts travel on the stdin of the guest agent / pct exec, which the cluster API does not carry.
+    problems.push({
+      severity: 'error',
+      message: `features run inside the guest through this node's qm/pct, and ${specName(guest)} is on ${node}`,
+      hint: `run phoenix on ${node} for this guest (its config can stay the same), or drop its features here`,
+    });
+  }
 
   // In a cluster the clone source may live on another node than this one or the new guest.
   const sourceNode =

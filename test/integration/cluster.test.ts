@@ -170,4 +170,19 @@ describe('a two-node cluster', { timeout: 240_000 }, () => {
       2000,
     );
   });
+
+  it("refuses, in the plan, features for a guest on another node (they need this node's qm/pct)", async () => {
+    const file = join(host.configDir, 'phoenix_vm_configs.json');
+    const config = JSON.parse(readFileSync(file, 'utf8')) as {
+      virtual_machines: { vm_id: number; features?: string[] }[];
+    };
+    config.virtual_machines.find((entry) => entry.vm_id === 2002)!.features = ['base_setup'];
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    const result = await host.phoenix(['plan', '2002', '--ascii']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(
+      "features run inside the guest through this node's qm/pct, and edge-two is on pve2",
+    );
+    expect(result.stdout).toContain('hint: run phoenix on pve2 for this guest');
+  });
 });
