@@ -1,6 +1,6 @@
 import { formatArgv } from '../host/index.js';
 import type { RunEvent as RunnerEvent, RunTask } from '../runner/types.js';
-import { RingBuffer } from '../ui/model/ring-buffer.js';
+import { RingBuffer } from '../util/ring-buffer.js';
 import type {
   FailureAction,
   GuestId,

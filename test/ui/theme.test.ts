@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { colorWanted, localeIsUtf8 } from '../../source/ui/theme.js';
 import { decodeKeys } from '../../source/ui/keys/decode.js';
-import { RingBuffer } from '../../source/ui/model/ring-buffer.js';
+import { RingBuffer } from '../../source/util/ring-buffer.js';
 import { windowStart } from '../../source/ui/model/columns.js';
 
 describe('terminal capabilities', () => {

@@ -7,6 +7,7 @@ import type { GuestState } from '../../inventory/types.js';
 import { ExitCode, type ExitCodeValue } from '../../util/exit-codes.js';
 import { UserError } from '../../util/user-error.js';
 import { printJson } from '../output.js';
+import { parseIds } from '../ids.js';
 import type { CommandContext, RegisterCommand } from './index.js';
 
 /** What the lifecycle commands need from the world; replaceable in tests. */
@@ -58,17 +59,6 @@ const pastTense: Record<Action, string> = {
   snapshot: 'snapshot taken',
   rollback: 'rolled back',
 };
-
-/** Parses guest IDs given on the command line (Proxmox's range: 100 … 999999999). */
-function parseIds(raw: readonly string[]): number[] {
-  const bad = raw.filter((text) => !/^[1-9]\d{2,8}$/.test(text));
-  if (bad.length > 0) {
-    throw new UserError(`not a guest ID: ${bad.join(', ')}`, {
-      hint: 'guest IDs are whole numbers from 100 to 999999999, e.g. phoenix start 100',
-    });
-  }
-  return [...new Set(raw.map(Number))];
-}
 
 /** Finds every ID in the inventory, or fails with exit 2 naming the unknown ones. */
 function lookUp(inventory: Inventory, ids: readonly number[]): GuestState[] {

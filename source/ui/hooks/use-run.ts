@@ -2,7 +2,7 @@
 // component re-renders at most every 100 ms (≤ 10 updates a second) however fast lines come.
 import { useEffect, useRef, useState } from 'react';
 import type { GuestId, RunHandle, RunState } from '../../engine/types.js';
-import { RingBuffer } from '../model/ring-buffer.js';
+import { RingBuffer } from '../../util/ring-buffer.js';
 
 export const LOG_TAIL_CAPACITY = 200;
 const FLUSH_MS = 100;
