@@ -61,13 +61,18 @@ export async function runTui(engine: Engine, options: TuiOptions = {}): Promise<
   const stdout = process.stdout;
   const releaseStderr = holdStderr();
   let restored = false;
+  const stdin = process.stdin;
   const restore = () => {
     if (restored) return;
     restored = true;
+    if (stdin.isTTY) stdin.setRawMode(false);
     stdout.write(LEAVE_ALT_SCREEN);
     releaseStderr();
   };
 
+  // Raw before the first frame: ink turns it on only in an effect after its first commit, and a
+  // key typed in between was echoed by the terminal onto the bottom row, where no frame repaints.
+  if (stdin.isTTY) stdin.setRawMode(true);
   stdout.write(ENTER_ALT_SCREEN);
   const instance = render(
     <App
