@@ -5,11 +5,16 @@ import { createInterface, type Interface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import type { HypervisorSpec } from '../config/types.js';
 import {
+  answersFromChoices,
+  defaultLayout,
   hashPassword,
+  isLayout,
+  lanOf,
   SETUP_STEPS,
   savedSteps,
   type PreflightReport,
   type SetupAnswers,
+  type SetupChoices,
   type SetupEnv,
   type SetupStepId,
 } from '../setup/index.js';
@@ -104,7 +109,8 @@ export async function askSetupAnswers(
   const saved = savedSteps(hypervisor);
   const suggested = new Set(report.items.flatMap((item) => (item.step ? [item.step] : [])));
   const steps: SetupStepId[] = [];
-  const answers: SetupAnswers = { steps };
+  const choices: SetupChoices = { steps };
+  const lan = lanOf(hypervisor?.network?.interfaces?.address);
   for (const step of SETUP_STEPS) {
     if (step.id === 'nvidia' && !report.facts.gpus.some((gpu) => gpu.includes('[10de:'))) continue;
     prompter.say('');
@@ -120,7 +126,7 @@ export async function askSetupAnswers(
             hypervisor?.timezone ?? report.facts.timezone ?? 'UTC',
           );
           if (existsSync(join(env.root || '/', 'usr/share/zoneinfo', zone))) {
-            answers.timezone = zone;
+            choices.timezone = zone;
             break;
           }
           prompter.say(`  ${zone} is not a known time zone (Area/City, e.g. Europe/Berlin)`);
@@ -163,11 +169,11 @@ export async function askSetupAnswers(
         );
         if (/^\d+$/.test(choice) && keys[Number(choice) - 1]) key = keys[Number(choice) - 1];
         else if (choice !== 'keep' && choice !== '') key = choice;
-        answers.user = {
+        choices.user = {
           username,
-          sudo_access: await prompter.yes('  sudo for this user?', true),
-          ...(passwordHash ? { password_hash: passwordHash } : {}),
-          ...(key ? { ssh_public_key: key } : {}),
+          sudo: await prompter.yes('  sudo for this user?', true),
+          ...(passwordHash ? { passwordHash } : {}),
+          ...(key ? { sshKey: key } : {}),
         };
         break;
       }
@@ -192,33 +198,14 @@ export async function askSetupAnswers(
           disks = [...new Set(picked)];
         }
         const level = await prompter.ask(
-          '  Layout (mirror, raidz1, stripe)',
-          disks.length >= 3 ? 'raidz1' : disks.length === 2 ? 'mirror' : 'stripe',
+          '  Layout (mirror, raidz1, raidz2, stripe)',
+          defaultLayout(disks.length),
         );
-        const name = await prompter.ask('  Pool name', 'tank');
-        answers.pool = {
-          name,
-          raid_level: (['mirror', 'raidz1', 'raidz2', 'stripe'].includes(level)
-            ? level
-            : 'stripe') as 'mirror',
-          disks,
-        };
-        answers.datasets = [
-          {
-            name: 'vm-disks',
-            pool: name,
-            proxmox_storage_type: 'zfspool',
-            proxmox_content_type: 'images,rootdir',
-          },
-          {
-            name: 'iso',
-            pool: name,
-            proxmox_storage_type: 'dir',
-            proxmox_content_type: 'iso,vztmpl,backup',
-          },
-        ];
+        const pool = await prompter.ask('  Pool name', 'tank');
+        const layout = isLayout(level) ? level : 'stripe';
+        choices.zfs = { pool, layout, disks };
         prompter.say(
-          `  datasets ${name}/vm-disks (storage ${name}-vm-disks) and ${name}/iso (storage ${name}-iso)`,
+          `  datasets ${pool}/vm-disks (storage ${pool}-vm-disks) and ${pool}/iso (storage ${pool}-iso)`,
         );
         break;
       }
@@ -230,7 +217,7 @@ export async function askSetupAnswers(
             !!existing,
           )
         ) {
-          answers.internalBridge = {
+          choices.internalBridge = {
             name: await prompter.ask('  Bridge name', existing?.name ?? 'vmbr100'),
             subnet: await prompter.ask('  Subnet', existing?.subnet ?? '172.16.100.0/24'),
           };
@@ -243,15 +230,10 @@ export async function askSetupAnswers(
           prompter.say(`  keeping the ${exports.length} export(s) of the config (nfs.exports)`);
           break;
         }
-        const address = hypervisor?.network?.interfaces?.address;
-        const lan = address ? address.replace(/\.\d+\//, '.0/') : '10.0.0.0/24';
-        answers.nfsExports = [
-          {
-            path: await prompter.ask('  Folder to export', '/srv/nfs/shared'),
-            clients: (await prompter.ask('  Clients (space-separated)', lan)).split(/\s+/),
-            options: ['rw', 'sync', 'no_subtree_check'],
-          },
-        ];
+        choices.nfs = {
+          path: await prompter.ask('  Folder to export', '/srv/nfs/shared'),
+          clients: (await prompter.ask('  Clients (space-separated)', lan)).split(/\s+/),
+        };
         break;
       }
       case 'samba': {
@@ -260,14 +242,14 @@ export async function askSetupAnswers(
           prompter.say(`  keeping the ${shares.length} share(s) of the config (samba.shares)`);
           break;
         }
-        const owner = await prompter.ask(
+        const user = await prompter.ask(
           '  Samba user (an existing Linux user)',
-          answers.user?.username ?? hypervisor?.users[0]?.username ?? '',
+          choices.user?.username ?? hypervisor?.users[0]?.username ?? '',
         );
-        const name = await prompter.ask('  Share name', 'shared');
-        const path = await prompter.ask('  Folder', `/srv/samba/${name}`);
-        answers.samba = { user: owner, shares: [{ name, path, valid_users: [owner] }] };
-        prompter.say(`  then set its Samba password once: smbpasswd -a ${owner}`);
+        const share = await prompter.ask('  Share name', 'shared');
+        const path = await prompter.ask('  Folder', `/srv/samba/${share}`);
+        choices.samba = { user, share, path };
+        prompter.say(`  then set its Samba password once: smbpasswd -a ${user}`);
         break;
       }
       case 'firewall': {
@@ -275,43 +257,23 @@ export async function askSetupAnswers(
           prompter.say('  keeping the firewall section of the config');
           break;
         }
-        const address = hypervisor?.network?.interfaces?.address;
-        const lan = await prompter.ask(
-          '  Network allowed to reach SSH and the web UI',
-          address ? address.replace(/\.\d+\//, '.0/') : '10.0.0.0/24',
-        );
-        const drop = await prompter.yes('  Drop all other incoming traffic to the host?', false);
-        answers.firewall = {
-          enabled: true,
-          default_input_policy: drop ? 'DROP' : 'ACCEPT',
-          default_output_policy: 'ACCEPT',
-          global_firewall_rules: [
-            { type: 'in', action: 'ACCEPT', macro: 'SSH', source: lan, comment: 'SSH' },
-            {
-              type: 'in',
-              action: 'ACCEPT',
-              source: lan,
-              proto: 'tcp',
-              port: '8006',
-              comment: 'web UI',
-            },
-          ],
+        choices.firewall = {
+          lan: await prompter.ask('  Network allowed to reach SSH and the web UI', lan),
+          dropOthers: await prompter.yes('  Drop all other incoming traffic to the host?', false),
         };
         break;
       }
-      case 'nvidia': {
-        const version = await prompter.ask(
+      case 'nvidia':
+        choices.nvidiaVersion = await prompter.ask(
           '  Driver version',
           hypervisor?.nvidia_driver?.version ?? '580.76.05',
         );
-        answers.nvidia = { install: true, version };
         break;
-      }
       default:
         break;
     }
   }
-  return answers;
+  return answersFromChoices(choices);
 }
 
 /** Asks for the by-id name of every disk that holds data; returns the names typed right. */

@@ -19,6 +19,15 @@ export { setupEnv, type SetupEnv } from './environment.js';
 export { runPreflight, suggestedSteps } from './preflight.js';
 export { answerEdits, saveAnswers, savedSteps, type SetupAnswers } from './answers.js';
 export {
+  answersFromChoices,
+  defaultLayout,
+  isLayout,
+  lanOf,
+  LAYOUT_MIN_DISKS,
+  type PoolLayout,
+  type SetupChoices,
+} from './choices.js';
+export {
   orderSteps,
   planSetup,
   runSetup,
