@@ -11,8 +11,11 @@ export function createLiveEngine(options: { configDir: string; env?: NodeJS.Proc
     host: createHost({ env }),
     configDir: options.configDir,
     runsDir: runsDir(env),
-    // A simulated host has no host system to set up; a real node gets the setup preflight.
-    ...(env.PVE_SIM_DIR ? {} : { setupStatus: () => hostSetupStatus(env) }),
+    // A simulated host has no host system to set up, unless a fake root stands in for it
+    // (PHOENIX_ROOT, as in the setup tests); a real node gets the setup preflight and wizard.
+    ...(env.PVE_SIM_DIR && !env.PHOENIX_ROOT
+      ? {}
+      : { setupStatus: () => hostSetupStatus(env), setupEnv: env }),
   });
   void engine.refresh();
   return engine;

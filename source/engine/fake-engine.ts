@@ -28,7 +28,11 @@ import type {
   SetupItem,
   SnapshotInfo,
   StepFailure,
+  SetupDraft,
+  SetupFacts,
+  SetupStepId,
 } from './types.js';
+import { HOST_RUN_GUEST } from './types.js';
 import { createHash } from 'node:crypto';
 import { DraftChecker, draftId, stageDraftText, type ConfigTexts } from './drafts.js';
 
@@ -433,6 +437,45 @@ export class FakeEngine implements Engine {
     return run;
   }
 
+  async setupFacts(): Promise<SetupFacts> {
+    return fakeSetupFacts();
+  }
+
+  async planSetup(draft: SetupDraft): Promise<readonly PlannedStep[]> {
+    return fakeSetupPlan(draft);
+  }
+
+  /** The answers saved by the setup wizard (the fake keeps them in memory). */
+  setupDraft: SetupDraft | undefined;
+
+  async saveSetup(draft: SetupDraft): Promise<{ file: string }> {
+    this.setupDraft = draft;
+    return { file: `${this.host.configDir}/phoenix_hypervisor_config.json` };
+  }
+
+  applySetup(draft: SetupDraft): RunHandle {
+    this.setupDraft = draft;
+    const host: MachineRow = {
+      id: HOST_RUN_GUEST,
+      type: 'qemu',
+      name: 'host setup',
+      node: this.host.node,
+      status: 'running',
+      specState: 'in-sync',
+      cpu: 0,
+      mem: 0,
+      maxmem: 0,
+      tags: [],
+      template: false,
+    };
+    const run = new FakeRun(this, `run-${String(++this.runSeq).padStart(4, '0')}`, [host]);
+    this.runList.unshift(run);
+    run.start();
+    this.current = { ...this.current, activeRunIds: this.activeRuns() };
+    this.emit();
+    return run;
+  }
+
   async setupStatus(): Promise<readonly SetupItem[]> {
     return [
       { id: 'storage:local-lvm', area: 'storage', title: 'LVM-thin pool local-lvm', state: 'done' },
@@ -569,6 +612,7 @@ export class FakeEngine implements Engine {
 
   /** @internal */
   planSteps(guestId: GuestId): { id: string; title: string; commands: string[] }[] {
+    if (guestId === HOST_RUN_GUEST && this.setupDraft) return fakeSetupPlan(this.setupDraft);
     const m = this.find(guestId);
     return m ? stepsFor(m) : [];
   }
@@ -1046,4 +1090,54 @@ export function demoHostFacts(): HostFacts {
 /** The engine behind PHOENIX_FAKE_ENGINE=1: the demo host, real time, one injected failure. */
 export function createDemoFakeEngine(options: Pick<FakeEngineOptions, 'stepMs'> = {}): FakeEngine {
   return new FakeEngine({ failures: demoFailures, ...options });
+}
+
+/** A fresh host as the fake's setup wizard sees it. */
+function fakeSetupFacts(): SetupFacts {
+  const step = (id: SetupStepId, title: string, explanation: string, suggested: boolean) => ({
+    id,
+    title,
+    explanation,
+    suggested,
+  });
+  return {
+    steps: [
+      step('repositories', 'Package repositories', 'Adds pve-no-subscription.', true),
+      step('base_packages', 'Base packages', 'Installs the admin tools that are missing.', true),
+      step('timezone', 'Time zone and NTP', 'Sets the time zone and turns NTP on.', false),
+      step('admin_user', 'Admin user', 'A Linux and @pam admin with your SSH key.', true),
+      step('zfs', 'ZFS pool and storages', 'A pool from unused disks, as storages.', false),
+      step('network', 'Network bridges', 'Checks vmbr0; adds an internal NAT bridge.', false),
+      step('firewall', 'Firewall', 'The cluster firewall with SSH and the web UI open.', false),
+    ],
+    preselected: ['repositories', 'base_packages', 'admin_user'],
+    timezones: ['America/New_York', 'Europe/Berlin', 'Europe/London', 'UTC'],
+    timezone: 'UTC',
+    sshKeys: [
+      { label: '~/.ssh/id_ed25519.pub admin@ws', key: 'ssh-ed25519 AAAAC3NzaFake admin@ws' },
+    ],
+    freeDisks: [
+      { byId: '/dev/disk/by-id/nvme-FAKE_1', device: 'nvme0n1', sizeBytes: 1e12, holds: '' },
+      {
+        byId: '/dev/disk/by-id/nvme-FAKE_2',
+        device: 'nvme1n1',
+        sizeBytes: 1e12,
+        holds: 'ext4 "old-data"',
+      },
+    ],
+    kept: { nfsExports: 0, sambaShares: 0, firewall: false },
+    lan: '192.168.1.0/24',
+    nvidiaVersion: '580.76.05',
+    nvidiaGpu: false,
+    problems: [],
+  };
+}
+
+function fakeSetupPlan(draft: SetupDraft): { id: string; title: string; commands: string[] }[] {
+  const titles = new Map(fakeSetupFacts().steps.map((s) => [s.id, s.title]));
+  return draft.choices.steps.map((id) => ({
+    id,
+    title: titles.get(id) ?? id,
+    commands: [`command  features/hypervisor/${id}.sh apply`],
+  }));
 }

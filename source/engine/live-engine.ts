@@ -16,6 +16,8 @@ import { hashPassword } from '../host/host-scripts.js';
 import { UserError } from '../util/user-error.js';
 import { DraftChecker, draftId, readConfigTexts } from './drafts.js';
 import { readHostFacts } from './host-facts.js';
+import { startSetupRun } from './setup-run.js';
+import { planSetupDraft, readSetupFacts, saveSetupDraft } from './setup-wizard.js';
 import type {
   ActionCheck,
   ActionOptions,
@@ -36,6 +38,8 @@ import type {
   PlannedStep,
   RunHandle,
   RunSummary,
+  SetupDraft,
+  SetupFacts,
   SetupItem,
 } from './types.js';
 
@@ -47,6 +51,10 @@ export interface LiveEngineOptions {
   concurrency?: number;
   /** The host setup items (from the setup engine's preflight); absent: none. */
   setupStatus?: () => Promise<readonly SetupItem[]>;
+  /** Where host setup runs (its PHOENIX_ROOT and PATH); absent: this host has no setup (simulated). */
+  setupEnv?: NodeJS.ProcessEnv;
+  /** Home folder the setup wizard reads SSH keys from (tests). */
+  home?: string;
 }
 
 /** Finished runs whose handles stay in memory (the rest are read again from the run store). */
@@ -364,6 +372,49 @@ export class LiveEngine implements Engine {
         this.set({ activeRunIds: [...this.active.keys()] });
         void this.refresh();
       });
+    return run;
+  }
+
+  private setupProcessEnv(): NodeJS.ProcessEnv {
+    if (!this.options.setupEnv)
+      throw new UserError('a simulated host has no host system to set up', {
+        hint: 'run phoenix on a Proxmox VE host for host setup',
+      });
+    return this.options.setupEnv;
+  }
+
+  async setupFacts(): Promise<SetupFacts> {
+    return readSetupFacts(this.options.configDir, this.setupProcessEnv(), this.options.home);
+  }
+
+  async planSetup(draft: SetupDraft): Promise<readonly PlannedStep[]> {
+    return planSetupDraft(this.options.configDir, this.setupProcessEnv(), draft);
+  }
+
+  async saveSetup(draft: SetupDraft): Promise<{ file: string }> {
+    this.setupProcessEnv();
+    const saved = saveSetupDraft(this.options.configDir, draft);
+    void this.refresh();
+    return saved;
+  }
+
+  applySetup(draft: SetupDraft): RunHandle {
+    const { run, done } = startSetupRun({
+      configDir: this.options.configDir,
+      processEnv: this.options.setupEnv ?? {},
+      runsDir: this.options.runsDir,
+      draft,
+    });
+    this.active.set(run.id, run);
+    this.set({ activeRunIds: [...this.active.keys()] });
+    void done.finally(() => {
+      if (run.state().status !== 'waiting') {
+        this.active.delete(run.id);
+        this.keepFinished(run);
+      }
+      this.set({ activeRunIds: [...this.active.keys()] });
+      void this.refresh();
+    });
     return run;
   }
 

@@ -1,21 +1,31 @@
 import { formatArgv } from '../host/index.js';
-import type { RunEvent as RunnerEvent, RunTask } from '../runner/types.js';
+import type { RunEvent as RunnerEvent } from '../runner/types.js';
 import { RingBuffer } from '../util/ring-buffer.js';
-import type {
-  FailureAction,
-  GuestId,
-  RunEvent,
-  RunGuest,
-  RunHandle,
-  RunState,
-  RunStatus,
-  RunStep,
-  StepFailure,
+import {
+  HOST_RUN_GUEST,
+  type FailureAction,
+  type GuestId,
+  type RunEvent,
+  type RunGuest,
+  type RunHandle,
+  type RunState,
+  type RunStatus,
+  type RunStep,
+  type StepFailure,
 } from './types.js';
 
-/** Task ids of the planner are `guest/<id>`. */
-export const guestOfTask = (taskId: string): GuestId =>
-  Number(taskId.slice(taskId.indexOf('/') + 1));
+/** Task ids of the planner are `guest/<id>`; host setup tasks (`hypervisor/…`) are the host's. */
+export function guestOfTask(taskId: string): GuestId {
+  const id = Number(taskId.slice(taskId.indexOf('/') + 1));
+  return Number.isInteger(id) ? id : HOST_RUN_GUEST;
+}
+
+/** What the pipeline shows of a task: its guest, title and steps. */
+export interface TaskOutline {
+  id: string;
+  title: string;
+  steps: readonly { key: string; title: string }[];
+}
 
 const LOG_LINES_KEPT = 2000;
 
@@ -85,7 +95,7 @@ export class LiveRun implements RunHandle {
   }
 
   /** Adds the guests and steps of a planned set of tasks (a retry replaces that guest's steps). */
-  addTasks(tasks: readonly RunTask[]): void {
+  addTasks(tasks: readonly TaskOutline[]): void {
     const byId = new Map(this.current.guests.map((guest) => [guest.id, guest]));
     for (const task of tasks) {
       const id = guestOfTask(task.id);

@@ -3,6 +3,11 @@
 // inventory, reconcile, plan, runner, run store) implements `Engine`; source/engine/fake-engine.ts
 // is a deterministic implementation for tests and UI development.
 
+import type { SetupChoices } from '../setup/choices.js';
+import type { SetupStepId } from '../setup/types.js';
+
+export type { SetupChoices, SetupStepId };
+
 /** Proxmox VMID. */
 export type GuestId = number;
 
@@ -273,6 +278,64 @@ export interface SetupItem {
   detail?: string;
 }
 
+/** The "guest" of a run that is not about a guest: host setup runs show the host as id 0. */
+export const HOST_RUN_GUEST: GuestId = 0;
+
+/** A setup step the wizard offers. */
+export interface SetupStepFact {
+  id: SetupStepId;
+  title: string;
+  /** What it does and why (one paragraph). */
+  explanation: string;
+  /** The preflight says the host needs it. */
+  suggested: boolean;
+}
+
+/** A disk under /dev/disk/by-id that is in no pool (a candidate for a new ZFS pool). */
+export interface FreeDiskFact {
+  byId: string;
+  device: string;
+  sizeBytes?: number;
+  model?: string;
+  /** Partitions or signatures found: wiping it needs its by-id name typed. Empty when blank. */
+  holds: string;
+}
+
+/** What the guided host setup offers: the preflight, the saved answers, the host's choices. */
+export interface SetupFacts {
+  steps: readonly SetupStepFact[];
+  /** Ticked at the start: the saved steps, the steps of an interrupted setup, or the suggested. */
+  preselected: readonly SetupStepId[];
+  /** An earlier setup stopped for a reboot. */
+  resume?: { step: SetupStepId; steps: readonly SetupStepId[]; rebooted: boolean };
+  /** Area/City names the host knows (its zoneinfo). */
+  timezones: readonly string[];
+  /** The saved time zone, else the host's. */
+  timezone: string;
+  /** The saved admin user (its password hash stays in the config; never handed out). */
+  user?: { username: string; hasPassword: boolean; sshKey?: string };
+  sshKeys: readonly SshKeyFact[];
+  freeDisks: readonly FreeDiskFact[];
+  internalBridge?: { name: string; subnet: string };
+  /** Sections the config already has, which setup keeps as they are. */
+  kept: { nfsExports: number; sambaShares: number; firewall: boolean };
+  /** The host's LAN (a default for NFS clients and firewall rules). */
+  lan: string;
+  nvidiaVersion: string;
+  nvidiaGpu: boolean;
+  /** Why setup cannot be applied from here (not root); the wizard still plans and saves. */
+  cannotApply?: string;
+  problems: readonly string[];
+}
+
+/** The wizard's result: the choices (saved as the config's answers) and the wipe consent. */
+export interface SetupDraft {
+  kind: 'setup';
+  choices: SetupChoices;
+  /** by-id names of disks holding data the user typed to allow wiping them (never saved). */
+  consent: readonly string[];
+}
+
 // ---- wizards (define a VM or a container) ----------------------------------------------------
 
 /** A storage a new guest's disk can go on, with its free space. */
@@ -396,4 +459,12 @@ export interface Engine {
   planDraft(draft: GuestDraft): Promise<readonly PlannedStep[]>;
   /** Validates the draft and writes it into its config file atomically, keeping the rest. */
   defineGuest(draft: GuestDraft): Promise<{ file: string; id: GuestId }>;
+  /** What the guided host setup offers (the preflight and the saved answers). */
+  setupFacts(): Promise<SetupFacts>;
+  /** Every file, command and wipe the chosen setup steps would touch (nothing is changed). */
+  planSetup(draft: SetupDraft): Promise<readonly PlannedStep[]>;
+  /** Saves the choices into phoenix_hypervisor_config.json (atomically, keeping the rest). */
+  saveSetup(draft: SetupDraft): Promise<{ file: string }>;
+  /** Runs the saved setup steps; progress comes as run events (the host is guest 0). */
+  applySetup(draft: SetupDraft): RunHandle;
 }

@@ -36,6 +36,7 @@ import { HelpView } from './views/help-view.js';
 import { SetupView } from './views/setup-view.js';
 import { useSetup } from './hooks/use-setup.js';
 import { helpLines } from './keys/help.js';
+import { canDestroy, guestLabel } from './model/run-guest.js';
 
 export interface AppProps {
   engine: Engine;
@@ -89,7 +90,11 @@ function viewTitle(state: UiState, snapshot: EngineSnapshot): string {
     case 'pipeline':
       return `run ${state.runId ?? ''}`;
     case 'wizard':
-      return state.wizard?.kind === 'lxc' ? 'new container' : 'new VM';
+      return state.wizard?.kind === 'setup'
+        ? 'host setup'
+        : state.wizard?.kind === 'lxc'
+          ? 'new container'
+          : 'new VM';
     default:
       return state.view;
   }
@@ -165,6 +170,11 @@ function Screen({
           update((s) => openRun(s, handle.id));
           return;
         }
+        case 'apply-setup': {
+          const handle = engine.applySetup(effect.draft);
+          update((s) => openRun(s, handle.id));
+          return;
+        }
         case 'refresh':
           await engine.refresh();
           update((s) =>
@@ -186,8 +196,9 @@ function Screen({
             update((s) => (s.wizard ? { ...s, wizard: change(s.wizard) } : s));
           const wctx = wizardContext(context());
           const why = (error: unknown) => (error instanceof Error ? error.message : String(error));
+          const setup = stateRef.current.wizard?.kind === 'setup';
           if (effect.kind === 'wizard-facts')
-            await engine.hostFacts().then(
+            await (setup ? engine.setupFacts() : engine.hostFacts()).then(
               (facts) => land((w) => wizardFacts(w, { facts }, wctx)),
               (error: unknown) => land((w) => wizardFacts(w, { error: why(error) }, wctx)),
             );
@@ -197,12 +208,20 @@ function Screen({
               (error: unknown) => land((w) => wizardHashed(w, { error: why(error) }, wctx)),
             );
           else if (effect.kind === 'wizard-plan')
-            await engine.planDraft(effect.draft).then(
+            await (
+              effect.draft.kind === 'setup'
+                ? engine.planSetup(effect.draft)
+                : engine.planDraft(effect.draft)
+            ).then(
               (plan) => land((w) => wizardPlanned(w, { plan })),
               (error: unknown) => land((w) => wizardPlanned(w, { error: why(error) })),
             );
           else
-            await engine.defineGuest(effect.draft).then(
+            await (
+              effect.draft.kind === 'setup'
+                ? engine.saveSetup(effect.draft)
+                : engine.defineGuest(effect.draft)
+            ).then(
               (saved) => land((w) => wizardSaved(w, saved)),
               (error: unknown) => land((w) => wizardSaved(w, { error: why(error) })),
             );
@@ -291,13 +310,13 @@ function Screen({
     status = setup.items
       ? open === 0
         ? 'The host has everything the config asks for.'
-        : `${open} of ${setup.items.length} items need work: apply them with 'phoenix setup'`
+        : `${open} of ${setup.items.length} items need work: a sets them up (a wizard; nothing changes before you confirm)`
       : '';
   } else if (state.view === 'pipeline' && run) {
     const failed = run.state.guests.filter((g) => g.failure);
     status =
       failed.length > 0
-        ? `${failed.map((g) => `${g.id} ${g.name}`).join(', ')} failed: 1 retry, 2 resume later, 3 keep, 4 destroy`
+        ? `${failed.map(guestLabel).join(', ')} failed: 1 retry, 2 resume later, 3 keep${failed.every(canDestroy) ? ', 4 destroy' : ''}`
         : run.state.finishedAt === undefined
           ? 'Esc goes back; the run goes on and stays in the runs view'
           : `Finished: ${run.state.status}`;

@@ -210,7 +210,7 @@ describe('setup view', () => {
     const screen = await app.waitFor('ZFS pool fastdata');
     expect(screen).toMatch(/storage\s+ZFS pool fastdata \(mirror\)\s+missing\s+disks/);
     expect(screen).toMatch(/network\s+Bridge vmbr1 \(VLAN aware\)\s+drifted/);
-    expect(screen).toContain("4 of 8 items need work: apply them with 'phoenix setup'");
+    expect(screen).toContain('4 of 8 items need work: a sets them up');
     await app.press('\t');
     await app.waitFor('Phoenix machines');
   });

@@ -245,7 +245,7 @@ describe('the define-a-VM wizard (state machine)', () => {
     expect(step.effects.map((e) => e.kind)).toEqual(['wizard-plan']);
     step = press(step.state, ['enter'], ctx);
     const save = step.effects.find((e) => e.kind === 'wizard-save');
-    if (save?.kind !== 'wizard-save') throw new Error('no save');
+    if (save?.kind !== 'wizard-save' || save.draft.kind === 'setup') throw new Error('no save');
     const saved = await engine.defineGuest(save.draft);
     expect(saved.id).toBe(104);
     const after = engine.configTexts.vm!;

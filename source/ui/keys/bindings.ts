@@ -60,6 +60,7 @@ export type Command =
   | 'quit'
   | 'new-vm'
   | 'new-ct'
+  | 'setup-wizard'
   | 'wizard-next'
   | 'wizard-next-field'
   | 'wizard-prev-field'
@@ -329,6 +330,16 @@ export const bindings: readonly Binding[] = [
     scopes: ['table'],
     group: 'Act',
     help: 'define a new container (wizard; writes the config)',
+    mutating: true,
+  },
+  {
+    command: 'setup-wizard',
+    rank: 2,
+    keys: ['a'],
+    scopes: ['setup'],
+    group: 'Act',
+    help: 'set up the host: choose steps, answer, confirm the plan, apply',
+    footer: 'set up',
     mutating: true,
   },
   {

@@ -7,6 +7,7 @@ import type {
   DraftProblem,
   FailureAction,
   GuestDraft,
+  SetupDraft,
   GuestId,
   LifecycleVerb,
   MachineRow,
@@ -16,6 +17,7 @@ import type {
 import { columnIds, sortRows, type ColumnId, type SortOrder } from './columns.js';
 import { matchesFilter, parseFilter } from './filter.js';
 import { fuzzyFilter } from './fuzzy.js';
+import { canDestroy, guestLabel } from './run-guest.js';
 import { commandFor, type Command, type KeyName, type Scope } from '../keys/bindings.js';
 import { typedChar } from '../keys/decode.js';
 import { helpLines } from '../keys/help.js';
@@ -34,6 +36,7 @@ export type ViewName =
 export type Effect =
   | { kind: 'act'; verb: LifecycleVerb; ids: GuestId[]; snapshotName?: string }
   | { kind: 'apply'; ids: GuestId[] }
+  | { kind: 'apply-setup'; draft: SetupDraft }
   | { kind: 'refresh' }
   | { kind: 'quit' }
   | { kind: 'resolve'; runId: string; guestId: GuestId; action: FailureAction }
@@ -187,6 +190,7 @@ export function paletteItems(readonly: boolean): PaletteItem[] {
     { label: 'snapshot', command: 'snapshot', mutating: true },
     { label: 'new VM (wizard)', command: 'new-vm', mutating: true },
     { label: 'new container (wizard)', command: 'new-ct', mutating: true },
+    { label: 'host setup (wizard)', command: 'setup-wizard', mutating: true },
     { label: 'show drifted', filter: 'state:drifted' },
     { label: 'show missing', filter: 'state:missing' },
     { label: 'show running', filter: 'state:running' },
@@ -446,12 +450,20 @@ export function runCommand(state: UiState, command: Command, ctx: KeyContext): S
         guestId: guest.id,
         action: command,
       };
+      if (command === 'destroy' && !canDestroy(guest))
+        return none({
+          ...state,
+          message: {
+            text: 'Setup creates no guest to destroy; phoenix setup --undo STEP reverts a step',
+            tone: 'info',
+          },
+        });
       if (command === 'destroy')
         return none({
           ...state,
           modal: {
             kind: 'confirm',
-            title: `Destroy what ${state.runId} created for ${guest.id} ${guest.name}?`,
+            title: `Destroy what ${state.runId} created for ${guestLabel(guest)}?`,
             lines: ['The guest is removed; its config stays, so a later apply creates it again.'],
             effect,
           },
@@ -491,9 +503,12 @@ export function runCommand(state: UiState, command: Command, ctx: KeyContext): S
       // Only the wizard view answers to these (wizardViewKey).
       return none(state);
     case 'new-vm':
-    case 'new-ct': {
+    case 'new-ct':
+    case 'setup-wizard': {
       if (ctx.readonly || state.view === 'wizard') return none(state);
-      const started = startWizard(command === 'new-vm' ? 'qemu' : 'lxc');
+      const started = startWizard(
+        command === 'new-vm' ? 'qemu' : command === 'new-ct' ? 'lxc' : 'setup',
+      );
       return {
         state: { ...go(state, 'wizard'), wizard: started.wizard, message: undefined },
         effects: [{ kind: 'wizard-facts' }],
@@ -640,16 +655,22 @@ function wizardViewKey(state: UiState, wizard: WizardState, key: KeyName, ctx: K
   for (const effect of step.effects) {
     if (effect.kind === 'wizard-close') {
       const saved = wizard.phase === 'saved' ? step.wizard.saved : undefined;
+      const text =
+        saved?.id === undefined
+          ? 'Saved the setup answers; a in the setup view (or phoenix setup --yes) applies them'
+          : `Saved ${saved.id} to the config; a applies it`;
       next = {
         ...back(next),
         wizard: undefined,
-        ...(saved
-          ? { message: { text: `Saved ${saved.id} to the config; a applies it`, tone: 'ok' } }
-          : {}),
+        ...(saved ? { message: { text, tone: 'ok' as const } } : {}),
       };
     } else if (effect.kind === 'wizard-apply') {
       next = { ...back(next), wizard: undefined };
-      effects.push({ kind: 'apply', ids: [effect.id] });
+      effects.push(
+        effect.draft.kind === 'setup'
+          ? { kind: 'apply-setup', draft: effect.draft }
+          : { kind: 'apply', ids: [draftGuestId(effect.draft)] },
+      );
     } else effects.push(effect);
   }
   return { state: next, effects };
@@ -693,4 +714,9 @@ export function handleKeys(state: UiState, keys: readonly KeyName[], ctx: KeyCon
 /** Shows a run in the pipeline view (after an apply started it). */
 export function openRun(state: UiState, runId: string): UiState {
   return { ...go(state, 'pipeline'), runId, pipelineGuest: 0 };
+}
+
+/** The ID of the guest a draft defines. */
+function draftGuestId(draft: GuestDraft): GuestId {
+  return draft.kind === 'qemu' ? draft.entry.vm_id : draft.ctid;
 }

@@ -7,6 +7,8 @@ import type {
   GuestDraft,
   GuestType,
   HostFacts,
+  SetupDraft,
+  SetupFacts,
   StorageFact,
 } from '../../engine/types.js';
 
@@ -20,35 +22,49 @@ export interface Option {
   label: string;
 }
 
-export interface FieldDef {
+/** What a wizard reads before it starts: the host's resources, or the host setup's facts. */
+export type WizardFacts = HostFacts | SetupFacts;
+/** What a wizard makes: a guest for the config, or the host setup's choices. */
+export type WizardDraft = GuestDraft | SetupDraft;
+export type WizardKind = GuestType | 'setup';
+
+export interface FieldDef<F extends WizardFacts = HostFacts> {
   /** The answer's key; dotted canonical keys ("network_config.gw") receive that key's problems. */
   id: string;
   label: string;
   kind: FieldKind;
   /** One line under the form while the field has the focus. */
   help: string;
-  options?: (facts: HostFacts, values: Values) => Option[];
+  options?: (facts: F, values: Values) => Option[];
+  /** Says more about the option under the cursor (in place of `help`). */
+  optionHelp?: (facts: F, value: string) => string | undefined;
   /** Shown only when this holds. */
   when?: (values: Values) => boolean;
   /** Shown when a select/multi has no options. */
   empty?: string;
 }
 
-export interface StepDef {
+export interface StepDef<F extends WizardFacts = HostFacts> {
   title: string;
-  fields: readonly FieldDef[];
+  fields: readonly FieldDef<F>[];
 }
 
-export interface FormDef {
-  kind: GuestType;
+export interface FormDef<F extends WizardFacts = HostFacts, D extends WizardDraft = GuestDraft> {
+  kind: WizardKind;
+  /** "New <noun>" in the wizard's title. */
+  title: string;
   noun: string;
   /** The last step (Confirm) is implicit. */
-  steps: readonly StepDef[];
-  initial(facts: HostFacts): Record<string, Value>;
-  build(values: Values, facts: HostFacts): GuestDraft;
+  steps: readonly StepDef<F>[];
+  initial(facts: F): Record<string, Value>;
+  build(values: Values, facts: F): D;
   /** Checks only the wizard can make (the host's IDs and names, answers the config cannot hold). */
-  local(values: Values, facts: HostFacts): DraftProblem[];
-  summary(values: Values, facts: HostFacts): string[];
+  local(values: Values, facts: F): DraftProblem[];
+  summary(values: Values, facts: F): string[];
+  /** The field holding the guest's ID, for drafts the engine checks (`phoenix validate`). */
+  idField?: string;
+  /** What saving writes, for the Confirm step. */
+  writes(configDir: string): string;
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -286,7 +302,10 @@ const SSH_NONE = '@none';
 
 export const vmForm: FormDef = {
   kind: 'qemu',
+  title: 'New VM',
   noun: 'VM',
+  idField: 'vm_id',
+  writes: (configDir) => `Writes    ${configDir}/phoenix_vm_configs.json (this entry only)`,
   steps: [
     {
       title: 'General',
@@ -590,7 +609,10 @@ export function parseMounts(value: string): unknown[] {
 
 export const lxcForm: FormDef = {
   kind: 'lxc',
+  title: 'New container',
   noun: 'container',
+  idField: 'ctid',
+  writes: (configDir) => `Writes    ${configDir}/phoenix_lxc_configs.json (this entry only)`,
   steps: [
     {
       title: 'General',

@@ -2,16 +2,31 @@
 // Steps of fields with Back and Esc, answers checked as they are typed (the wizard's own checks
 // plus the engine's, which are `phoenix validate`'s), a password that leaves the state the moment
 // it is hashed, and a Confirm step with the summary and the plan of commands.
-import type {
-  DraftProblem,
-  GuestDraft,
-  GuestType,
-  HostFacts,
-  PlannedStep,
-} from '../../engine/types.js';
+import type { DraftProblem, GuestDraft, PlannedStep } from '../../engine/types.js';
 import type { Command, KeyName } from '../keys/bindings.js';
 import { typedChar } from '../keys/decode.js';
-import { formFor, type FieldDef, type FormDef, type Option, type Value } from './wizard-forms.js';
+import { setupForm } from './setup-form.js';
+import {
+  lxcForm,
+  vmForm,
+  type FieldDef,
+  type FormDef,
+  type Option,
+  type Value,
+  type WizardDraft,
+  type WizardFacts,
+  type WizardKind,
+} from './wizard-forms.js';
+
+export type { WizardKind };
+/** Any of the forms, as the state machine drives it (each kind brings its own facts). */
+export type AnyForm = FormDef<WizardFacts, WizardDraft>;
+export type AnyField = FieldDef<WizardFacts>;
+const forms: Record<WizardKind, AnyForm> = {
+  qemu: vmForm as unknown as AnyForm,
+  lxc: lxcForm as unknown as AnyForm,
+  setup: setupForm as unknown as AnyForm,
+};
 
 export type WizardPhase =
   /** Reading the host facts. */
@@ -24,9 +39,9 @@ export type WizardPhase =
   | 'saved';
 
 export interface WizardState {
-  kind: GuestType;
+  kind: WizardKind;
   phase: WizardPhase;
-  facts?: HostFacts;
+  facts?: WizardFacts;
   /** Why the facts could not be read. */
   error?: string;
   step: number;
@@ -45,7 +60,8 @@ export interface WizardState {
   /** The plan of the draft on the Confirm step (a string: why there is none). */
   plan?: readonly PlannedStep[] | string;
   scroll: number;
-  saved?: { file: string; id: number };
+  /** Where the answers went (and the new guest's ID). */
+  saved?: { file: string; id?: number };
   /** Answers changed since the last check (a chunk of typed keys is checked once, at its end). */
   dirty?: boolean;
   /** One line for the user (saving failed, a step has errors). */
@@ -55,9 +71,9 @@ export interface WizardState {
 export type WizardEffect =
   | { kind: 'wizard-facts' }
   | { kind: 'wizard-hash'; password: string }
-  | { kind: 'wizard-plan'; draft: GuestDraft }
-  | { kind: 'wizard-save'; draft: GuestDraft }
-  | { kind: 'wizard-apply'; id: number }
+  | { kind: 'wizard-plan'; draft: WizardDraft }
+  | { kind: 'wizard-save'; draft: WizardDraft }
+  | { kind: 'wizard-apply'; draft: WizardDraft }
   | { kind: 'wizard-close' };
 
 export interface WizardContext {
@@ -72,7 +88,7 @@ export interface WizardStep {
   effects: WizardEffect[];
 }
 
-export function startWizard(kind: GuestType): WizardStep {
+export function startWizard(kind: WizardKind): WizardStep {
   return {
     wizard: {
       kind,
@@ -94,8 +110,8 @@ export function startWizard(kind: GuestType): WizardStep {
 
 // ---- derived ---------------------------------------------------------------------------------
 
-export function formOf(w: WizardState): FormDef {
-  return formFor(w.kind);
+export function formOf(w: WizardState): AnyForm {
+  return forms[w.kind];
 }
 
 /** Steps including the final Confirm. */
@@ -107,21 +123,21 @@ export function isConfirmStep(w: WizardState): boolean {
   return w.step >= formOf(w).steps.length;
 }
 
-export function visibleFields(w: WizardState, step = w.step): FieldDef[] {
+export function visibleFields(w: WizardState, step = w.step): AnyField[] {
   const def = formOf(w).steps[step];
   return def ? def.fields.filter((f) => !f.when || f.when(w.values)) : [];
 }
 
-export function focusedField(w: WizardState): FieldDef | undefined {
+export function focusedField(w: WizardState): AnyField | undefined {
   return visibleFields(w)[w.field];
 }
 
-export function fieldOptions(w: WizardState, field: FieldDef): Option[] {
+export function fieldOptions(w: WizardState, field: AnyField): Option[] {
   return w.facts && field.options ? field.options(w.facts, w.values) : [];
 }
 
 /** The options of a select that match its search text. */
-export function matchingOptions(w: WizardState, field: FieldDef): Option[] {
+export function matchingOptions(w: WizardState, field: AnyField): Option[] {
   const all = fieldOptions(w, field);
   const terms = w.search.toLowerCase().split(/\s+/).filter(Boolean);
   return terms.length === 0
@@ -130,7 +146,7 @@ export function matchingOptions(w: WizardState, field: FieldDef): Option[] {
 }
 
 /** Problems of one field: its own key and the keys below it (mount_points.0.host_path). */
-export function problemsOf(w: WizardState, field: FieldDef): DraftProblem[] {
+export function problemsOf(w: WizardState, field: AnyField): DraftProblem[] {
   return w.problems.filter((p) => p.field === field.id || p.field.startsWith(`${field.id}.`));
 }
 
@@ -153,7 +169,7 @@ function firstErrorStep(w: WizardState): number | undefined {
   return generalProblems(w).some((p) => p.severity === 'error') ? steps.length : undefined;
 }
 
-export function draftOf(w: WizardState): GuestDraft | undefined {
+export function draftOf(w: WizardState): WizardDraft | undefined {
   return w.facts ? formOf(w).build(w.values, w.facts) : undefined;
 }
 
@@ -164,13 +180,15 @@ function validate(w: WizardState, ctx: WizardContext): WizardState {
   if (!w.facts) return w;
   const form = formOf(w);
   const local = form.local(w.values, w.facts);
-  const idField = w.kind === 'qemu' ? 'vm_id' : 'ctid';
+  const idField = form.idField;
+  // Only guests have `phoenix validate` rules of their own; the setup's are the form's.
+  if (idField === undefined || !('nextId' in w.facts)) return { ...w, problems: local };
   const idBad = local.some((p) => p.field === idField);
   // With an unusable ID the rest is still checked, under a placeholder ID.
   const values = idBad ? { ...w.values, [idField]: String(w.facts.nextId) } : w.values;
   let engine: DraftProblem[] = [];
   try {
-    engine = ctx.checkDraft(form.build(values, w.facts));
+    engine = ctx.checkDraft(form.build(values, w.facts) as GuestDraft);
   } catch (error) {
     engine = [
       {
@@ -193,7 +211,7 @@ function validate(w: WizardState, ctx: WizardContext): WizardState {
 /** The wizard once the host facts arrived. */
 export function wizardFacts(
   w: WizardState,
-  result: { facts: HostFacts } | { error: string },
+  result: { facts: WizardFacts } | { error: string },
   ctx: WizardContext,
 ): WizardState {
   if (w.phase !== 'loading') return w;
@@ -208,14 +226,12 @@ export function wizardHashed(
   ctx: WizardContext,
 ): WizardState {
   if ('error' in result) return { ...w, hashing: false, notice: result.error };
-  return validate(
-    {
-      ...w,
-      hashing: false,
-      values: { ...w.values, 'user_config.password_hash': result.hash },
-    },
-    ctx,
-  );
+  // The hash goes where the password field keeps its answer.
+  const field = formOf(w)
+    .steps.flatMap((step) => step.fields)
+    .find((f) => f.kind === 'password');
+  if (!field) return { ...w, hashing: false };
+  return validate({ ...w, hashing: false, values: { ...w.values, [field.id]: result.hash } }, ctx);
 }
 
 export function wizardPlanned(
@@ -228,7 +244,7 @@ export function wizardPlanned(
 
 export function wizardSaved(
   w: WizardState,
-  result: { file: string; id: number } | { error: string },
+  result: { file: string; id?: number } | { error: string },
 ): WizardState {
   if ('error' in result) return { ...w, phase: 'editing', notice: `Not saved: ${result.error}` };
   return { ...w, phase: 'saved', saved: result, notice: undefined };
@@ -259,7 +275,21 @@ function focus(w: WizardState, field: number): WizardStep {
   return { wizard: withCursor({ ...left.wizard, field }), effects: left.effects };
 }
 
-function goStep(w: WizardState, step: number, field = 0): WizardStep {
+/** Why the saved answers cannot be applied from here (shown instead of the question). */
+export function applyRefusal(w: WizardState): string | undefined {
+  return w.facts && 'cannotApply' in w.facts ? w.facts.cannotApply : undefined;
+}
+
+/** The step `step` lands on, passing over steps that have nothing to ask (going `direction`). */
+function landingStep(w: WizardState, step: number, direction: 1 | -1): number {
+  const last = formOf(w).steps.length;
+  let at = step;
+  while (at > 0 && at < last && visibleFields(w, at).length === 0) at += direction;
+  return at;
+}
+
+function goStep(w: WizardState, target: number, field = 0): WizardStep {
+  const step = landingStep(w, target, target < w.step ? -1 : 1);
   const left = leaveField(w);
   const next = withCursor({ ...left.wizard, step, field, scroll: 0, notice: undefined });
   if (isConfirmStep(next) && next.facts) {
@@ -349,8 +379,11 @@ export function wizardKey(
         return { wizard: { ...w, phase: 'editing' }, effects: [] };
       return none;
     case 'saved':
-      if (key === 'y' || key === 'Y')
-        return { wizard: w, effects: [{ kind: 'wizard-apply', id: w.saved!.id }] };
+      if (key === 'y' || key === 'Y') {
+        const draft = draftOf(w);
+        if (!draft || applyRefusal(w)) return none;
+        return { wizard: w, effects: [{ kind: 'wizard-apply', draft }] };
+      }
       if (key === 'n' || key === 'N' || key === 'escape' || key === 'enter')
         return { wizard: w, effects: [{ kind: 'wizard-close' }] };
       return none;

@@ -6,6 +6,7 @@ import { useApp } from '../contexts/app-context.js';
 import { Elapsed, Spinner, formatDuration } from '../components/spinner.js';
 import type { RunView } from '../hooks/use-run.js';
 import { fit } from '../model/columns.js';
+import { canDestroy, guestLabel } from '../model/run-guest.js';
 
 type GuestStatus = 'pending' | 'running' | 'ok' | 'failed';
 
@@ -96,7 +97,7 @@ function GuestLine({
       <Text color={theme.tone(tone)}>{icon ?? theme.glyphs.active}</Text>
       <Text wrap="truncate" bold={selected}>
         {fit(
-          ` ${guest.id} ${guest.name}  ${done}/${guest.steps.length}${current ? `  ${current.title}` : ''}`,
+          ` ${guestLabel(guest)}  ${done}/${guest.steps.length}${current ? `  ${current.title}` : ''}`,
           width - 4,
           theme.glyphs.ellipsis,
         )}
@@ -138,7 +139,7 @@ function FailurePanel({
       paddingX={1}
     >
       <Text bold color={theme.tone('error')} wrap="truncate">
-        {cut(`${theme.glyphs.failed} ${guest.id} ${guest.name}: ${step?.title ?? 'step'} failed`)}
+        {cut(`${theme.glyphs.failed} ${guestLabel(guest)}: ${step?.title ?? 'step'} failed`)}
       </Text>
       <Text wrap="wrap">{command}</Text>
       <Text wrap="wrap" color={theme.tone('error')}>
@@ -161,7 +162,7 @@ function FailurePanel({
         <Text color={theme.tone('muted')}>read-only: decide with a writable session</Text>
       ) : (
         <Text wrap="truncate" bold>
-          {'1 retry  2 later  3 keep  4 destroy'}
+          {canDestroy(guest) ? '1 retry  2 later  3 keep  4 destroy' : '1 retry  2 later  3 keep'}
         </Text>
       )}
     </Box>
@@ -234,7 +235,7 @@ export function PipelineView({
             <Text wrap="truncate" color={theme.tone('muted')}>
               {fit(
                 sel
-                  ? `log ${sel.id} ${sel.name}${running ? ` ${theme.glyphs.separator} ${running.title}` : ''}`
+                  ? `log ${guestLabel(sel)}${running ? ` ${theme.glyphs.separator} ${running.title}` : ''}`
                   : 'log',
                 rightWidth,
                 theme.glyphs.ellipsis,

@@ -6,6 +6,7 @@ import { useApp } from '../contexts/app-context.js';
 import { FormLines, fieldLines, type FormLine } from '../components/form-field.js';
 import type { Segment } from '../components/line.js';
 import {
+  applyRefusal,
   fieldOptions,
   focusedField,
   formOf,
@@ -15,8 +16,30 @@ import {
   problemsOf,
   stepTitles,
   visibleFields,
+  type AnyField,
   type WizardState,
 } from '../model/wizard.js';
+
+/** Up to `max` lines of at most `width` characters, broken between words. */
+function wrapWords(text: string, width: number, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.slice(0, max);
+}
+
+/** The focused field's help, or what the option under the cursor does (setup steps). */
+function helpText(w: WizardState, field: AnyField): string {
+  if (!field.optionHelp || !w.facts) return field.help;
+  const option = matchingOptions(w, field)[w.cursor];
+  return (option && field.optionHelp(w.facts, option.value)) ?? field.help;
+}
 
 function header(w: WizardState, glyphs: Glyphs): FormLine[] {
   const titles = stepTitles(w);
@@ -26,7 +49,7 @@ function header(w: WizardState, glyphs: Glyphs): FormLine[] {
   ]);
   return [
     [
-      { text: `New ${formOf(w).noun}`, bold: true },
+      { text: formOf(w).title, bold: true },
       { text: `  step ${w.step + 1}/${titles.length}: ${titles[w.step] ?? ''}` },
     ],
     crumbs,
@@ -46,8 +69,7 @@ function confirmLines(w: WizardState, glyphs: Glyphs, configDir: string): FormLi
   const lines: FormLine[] = [];
   if (!w.facts) return lines;
   for (const line of formOf(w).summary(w.values, w.facts)) lines.push([{ text: line }]);
-  const file = w.kind === 'qemu' ? 'phoenix_vm_configs.json' : 'phoenix_lxc_configs.json';
-  lines.push([{ text: `Writes    ${configDir}/${file} (this entry only)`, tone: 'muted' }]);
+  lines.push([{ text: formOf(w).writes(configDir), tone: 'muted' }]);
   for (const problem of w.facts.problems)
     lines.push([{ text: `! could not read ${problem}`, tone: 'warn' }]);
   for (const p of generalProblems(w)) lines.push(problemLine(p.message, p.severity, glyphs));
@@ -81,7 +103,17 @@ export function wizardLines(
           [{ text: `Cannot read the host: ${w.error}`, tone: 'error' }],
           [{ text: 'Esc goes back.' }],
         ]
-      : [[{ text: 'Reading the host: storages, bridges, templates, SSH keys…', tone: 'muted' }]];
+      : [
+          [
+            {
+              text:
+                w.kind === 'setup'
+                  ? 'Reading the host: repositories, disks, GPUs, the saved answers…'
+                  : 'Reading the host: storages, bridges, templates, SSH keys…',
+              tone: 'muted',
+            },
+          ],
+        ];
   const top = header(w, glyphs);
   const bottom: FormLine[] = [];
   if (w.phase === 'leaving')
@@ -90,12 +122,16 @@ export function wizardLines(
       { text: 'y/N' },
     ]);
   else if (w.phase === 'saving') bottom.push([{ text: 'Saving…', tone: 'muted' }]);
-  else if (w.phase === 'saved' && w.saved)
+  else if (w.phase === 'saved' && w.saved) {
+    const what = w.saved.id === undefined ? 'the answers' : `${formOf(w).noun} ${w.saved.id}`;
+    const refusal = applyRefusal(w);
     bottom.push(
-      [{ text: `Saved ${formOf(w).noun} ${w.saved.id} to ${w.saved.file}`, tone: 'ok' }],
-      [{ text: 'Apply it now (opens the pipeline)? ', bold: true }, { text: 'y/N' }],
+      [{ text: `Saved ${what} to ${w.saved.file}`, tone: 'ok' }],
+      refusal
+        ? [{ text: `Not applied: ${refusal}. Enter closes.`, tone: 'warn' }]
+        : [{ text: 'Apply it now (opens the pipeline)? ', bold: true }, { text: 'y/N' }],
     );
-  else if (w.notice) bottom.push([{ text: w.notice, tone: 'error' }]);
+  } else if (w.notice) bottom.push([{ text: w.notice, tone: 'error' }]);
 
   if (isConfirmStep(w)) {
     const body = confirmLines(w, glyphs, configDir);
@@ -116,7 +152,9 @@ export function wizardLines(
 
   const fields = visibleFields(w);
   const focused = focusedField(w);
-  const help: FormLine[] = focused ? [[{ text: focused.help, tone: 'muted' }]] : [];
+  const help: FormLine[] = focused
+    ? wrapWords(helpText(w, focused), width, 2).map((text) => [{ text, tone: 'muted' as const }])
+    : [];
   // What the host could not tell (the choices may be incomplete), on the first step.
   const unread =
     w.step === 0 && w.facts && w.facts.problems.length > 0
