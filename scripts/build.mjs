@@ -2,7 +2,7 @@
 //   dist/cli.js      tiny plain-JS preamble: refuses an old Node with a clear message, then loads
 //   dist/phoenix.js  the whole CLI + TUI as one ESM file (esbuild), runs on plain Node >= 20.5
 //   dist/sim.js      the Proxmox simulator as one file
-//   dist/sim-bin/    qm, pct, pvesh, pvesm, pveam: thin launchers of dist/sim.js
+//   dist/sim-bin/    qm, pct, pvesh, pvesm, pveam, ssh: thin launchers of dist/sim.js
 import { build } from 'esbuild';
 import {
   chmodSync,
@@ -58,6 +58,10 @@ await Promise.all([
     ...common,
     entryPoints: [join(root, 'source/main.ts')],
     outfile: join(dist, 'phoenix.js'),
+    // React and its reconciler pick their build from NODE_ENV at run time; unset, the shipped TUI
+    // ran the development builds (owner stacks captured per element, a performance.measure per
+    // render kept in the timeline, extra checks): slower and heavier. The bundle is production.
+    define: { ...common.define, 'process.env.NODE_ENV': '"production"' },
     // ink 6.8 imports react-devtools-core only in dev mode (ink #886); is-in-ci would make the
     // bundle non-interactive whenever CI is set in the environment (ink-stack.md §6).
     alias: {
@@ -99,7 +103,7 @@ import('./phoenix.js');
 `,
 );
 
-for (const tool of ['qm', 'pct', 'pvesh', 'pvesm', 'pveam']) {
+for (const tool of ['qm', 'pct', 'pvesh', 'pvesm', 'pveam', 'ssh']) {
   const file = join(dist, 'sim-bin', tool);
   writeExecutable(file, `#!/bin/sh\nexec node "\${0%/*}/../sim.js" ${tool} "$@"\n`);
 }
