@@ -33,6 +33,12 @@ export function listNodes(env: SimEnv): string[] {
   }
 }
 
+/** A node's address on the cluster network (corosync's, in /cluster/status): 192.168.1.10 and up. */
+export function nodeAddress(env: SimEnv, node: string): string | undefined {
+  const index = listNodes(env).indexOf(node);
+  return index === -1 ? undefined : `192.168.1.${10 + index}`;
+}
+
 export function confPath(env: SimEnv, ref: GuestRef): string {
   return paths.conf(env.dir, ref.node, ref.kind, ref.vmid);
 }

@@ -8,6 +8,8 @@ export interface Ctx {
   tool: string;
   args: string[];
   faults: Faults;
+  /** Stdin handed over in-process (the API's `input-data` for `qm guest exec --pass-stdin`). */
+  stdin?: string;
   out(text: string): void;
   err(text: string): void;
   delay(key: DurationKey, times?: number): void;

@@ -4,7 +4,7 @@
 // Format (every field optional):
 //   {
 //     "fail": [                      // fail the Nth call matching tool + args
-//       { "tool": "qm",              //   qm|pct|pvesh|pvesm|pveam (omit = any tool)
+//       { "tool": "qm",              //   qm|pct|pvesh|pvesm|pveam|ssh (omit = any tool)
 //         "args": "^clone 9000 ",    //   regex tested against the arguments joined by spaces
 //         "nth": 2,                  //   1-based index among matching calls (default 1)
 //         "count": 1,                //   how many matching calls fail from the Nth on (default 1; 0 = all)

@@ -21,6 +21,8 @@ export const durations = {
   resize: 500,
   download: 6000,
   guestExec: 300,
+  /** ssh to another node: connection and key exchange */
+  sshConnect: 150,
   /** a started VM's guest agent answers after this */
   agentBoot: 15000,
   /** cloud-init finishes this long after the agent is up */

@@ -1,4 +1,4 @@
-// The Proxmox VE CLI simulator: dist/sim.js <qm|pct|pvesh|pvesm|pveam|__guest> args...
+// The Proxmox VE CLI simulator: dist/sim.js <qm|pct|pvesh|pvesm|pveam|ssh|__guest> args...
 // State: $PVE_SIM_DIR (see init.ts); node: $PVE_SIM_NODE (default pve); latency: $PVE_SIM_LATENCY;
 // faults: faults.ts. Every call is appended to $PVE_SIM_DIR/calls.jsonl.
 import { appendFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { pveshMain } from './pvesh.js';
 import { pvesmMain } from './pvesm.js';
 import { pveamMain } from './pveam.js';
 import { guestShim } from './guest-exec.js';
+import { sshMain } from './ssh.js';
 
 const tools: Record<string, ToolMain> = {
   qm: qmMain,
@@ -21,6 +22,7 @@ const tools: Record<string, ToolMain> = {
   pvesh: pveshMain,
   pvesm: pvesmMain,
   pveam: pveamMain,
+  ssh: sshMain,
   __guest: guestShim,
 };
 
@@ -61,7 +63,7 @@ function main(): number {
   }
   const toolMain = tools[tool];
   if (!toolMain) {
-    err(`unknown simulated tool '${tool}' (qm, pct, pvesh, pvesm, pveam)\n`);
+    err(`unknown simulated tool '${tool}' (qm, pct, pvesh, pvesm, pveam, ssh)\n`);
     return 255;
   }
   let faults: Faults = {};
@@ -82,7 +84,8 @@ function main(): number {
   try {
     faults = loadFaults(env);
     ctx.faults = faults;
-    if (tool !== '__guest') ctx.delay('base');
+    // a Perl tool's start-up; ssh pays for its connection itself
+    if (tool !== '__guest' && tool !== 'ssh') ctx.delay('base');
     const rule = tool === '__guest' ? undefined : matchFailure(env, faults, tool, args);
     if (rule) {
       if (rule.stdout) out(rule.stdout.endsWith('\n') ? rule.stdout : `${rule.stdout}\n`);

@@ -10,6 +10,7 @@ import {
   listGuests,
   listNodes,
   loadConfig,
+  nodeAddress,
   nodeFacts,
   recentlyCreated,
   runningIds,
@@ -302,7 +303,7 @@ function delegated(kind: 'qemu' | 'lxc'): Route[] {
         run(ctx, v.node!, ['set', v.vmid!, ...asArgs(sshKeysAsFile(ctx, p))], 'qmconfig', v.vmid),
     });
     // the guest agent through the API: {"result": ...}
-    const captured = (ctx: Ctx, node: string, args: string[]): string => {
+    const captured = (ctx: Ctx, node: string, args: string[], stdin?: string): string => {
       requireNode(ctx, node);
       let stdout = '';
       const sub: Ctx = {
@@ -311,6 +312,7 @@ function delegated(kind: 'qemu' | 'lxc'): Route[] {
         tool: 'qm',
         args,
         out: (t) => (stdout += t),
+        ...(stdin === undefined ? {} : { stdin }),
       };
       const code = qmMain(sub);
       if (code !== 0) throw new SimError('', code);
@@ -324,8 +326,16 @@ function delegated(kind: 'qemu' | 'lxc'): Route[] {
         template: `${base}/agent/exec`,
         handler(ctx, v, p) {
           const argv = (p.command ?? '').split(ARRAY_SEPARATOR).filter(Boolean);
+          // input-data is the command's stdin (as `qm guest exec --pass-stdin` reads it)
+          const input = p['input-data'];
+          const stdin = input === undefined ? [] : ['--pass-stdin', '1'];
           return parse(
-            captured(ctx, v.node!, ['guest', 'exec', v.vmid!, '--synchronous', '0', '--', ...argv]),
+            captured(
+              ctx,
+              v.node!,
+              ['guest', 'exec', v.vmid!, '--synchronous', '0', ...stdin, '--', ...argv],
+              input,
+            ),
           );
         },
       },
@@ -432,7 +442,7 @@ const routes: Route[] = [
       const nodes = listNodes(ctx.env);
       const entries: Json[] = nodes.map((name, i) => ({
         id: `node/${name}`,
-        ip: `192.168.1.${10 + i}`,
+        ip: nodeAddress(ctx.env, name),
         level: '',
         local: name === ctx.env.node ? 1 : 0,
         name,
@@ -498,6 +508,7 @@ const routes: Route[] = [
     template: '/nodes/{node}/network',
     handler(ctx, vars, params) {
       requireNode(ctx, vars.node!);
+      const address = nodeAddress(ctx.env, vars.node!);
       const bridges = [
         {
           iface: 'vmbr0',
@@ -507,9 +518,9 @@ const routes: Route[] = [
           method: 'static',
           method6: 'manual',
           families: ['inet'],
-          address: '192.168.1.10',
+          address,
           netmask: '24',
-          cidr: '192.168.1.10/24',
+          cidr: `${address}/24`,
           gateway: '192.168.1.1',
           bridge_ports: 'eno1',
           bridge_stp: 'off',

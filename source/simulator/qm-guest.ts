@@ -186,7 +186,7 @@ export const guestExec: SubCommand = {
     }
     let stdin: string | undefined;
     if (params['pass-stdin'] === '1') {
-      stdin = readStdin();
+      stdin = ctx.stdin ?? readStdin();
       if (Buffer.byteLength(stdin) > 1024 * 1024)
         throw new SimError(`'input-data' (STDIN) is limited to 1 MiB, aborting`);
     }
