@@ -19,6 +19,16 @@ function isSecretOption(name: string): boolean {
   return /password|passwd|secret|token/.test(bare);
 }
 
+/**
+ * Options whose value is a payload, not a parameter: the agent API's `input-data` carries a
+ * script with its lib and context (what `--pass-stdin` reads locally). Logs and screens show it
+ * redacted like a secret — it is one of those or would flood them. Unique prefixes count too.
+ */
+function isPayloadOption(name: string): boolean {
+  const bare = name.replace(/^-{1,2}/, '').toLowerCase();
+  return bare.length >= 5 && 'input-data'.startsWith(bare);
+}
+
 /** Text patterns, applied in order. Each keeps enough context to understand the line. */
 const textPatterns: Array<[RegExp, string | ((match: string, ...groups: string[]) => string)]> = [
   // PEM private key blocks (RSA, EC, OPENSSH, ENCRYPTED, plain PRIVATE KEY).
@@ -56,7 +66,8 @@ export function redactText(text: string): string {
 
 /**
  * Removes secrets from an argument vector: the value after a secret option (`--cipassword x`,
- * `--password=x`), and anything secret-looking in any other argument.
+ * `--password=x`) or a payload option (`--input-data x`), and anything secret-looking in any
+ * other argument.
  */
 export function redactArgv(argv: readonly string[]): string[] {
   const result: string[] = [];
@@ -68,7 +79,7 @@ export function redactArgv(argv: readonly string[]): string[] {
       continue;
     }
     const option = /^(-{1,2}[A-Za-z][\w-]*)(=(.*))?$/s.exec(arg);
-    if (option && isSecretOption(option[1]!)) {
+    if (option && (isSecretOption(option[1]!) || isPayloadOption(option[1]!))) {
       if (option[2] !== undefined) result.push(`${option[1]}=${REDACTED}`);
       else {
         result.push(arg);

@@ -50,6 +50,30 @@ describe('redactArgv', () => {
     expect(redactArgv(argv)).toEqual(argv);
   });
 
+  it('hides the agent API input-data (a script payload), also abbreviated or with =', () => {
+    const bundle = 'set -euo pipefail\nbase64 -d > "$D/lib.sh" <<PHOENIX_EOF\nIyEvYmluL2Jhc2gK\n';
+    const exec = ['pvesh', 'create', '/nodes/pve2/qemu/2002/agent/exec', '--command', 'bash'];
+    expect(redactArgv([...exec, '--input-data', bundle, '--output-format', 'json'])).toEqual([
+      ...exec,
+      '--input-data',
+      REDACTED,
+      '--output-format',
+      'json',
+    ]);
+    expect(redactArgv([...exec, `--input-data=${bundle}`])).toEqual([
+      ...exec,
+      `--input-data=${REDACTED}`,
+    ]);
+    expect(redactArgv([...exec, '--input', bundle])).toEqual([...exec, '--input', REDACTED]);
+    // Not every option that starts alike: pvesm's --content is a parameter.
+    expect(redactArgv(['pvesm', 'status', '--content', 'images'])).toEqual([
+      'pvesm',
+      'status',
+      '--content',
+      'images',
+    ]);
+  });
+
   it('hides hashes passed as values of other options', () => {
     expect(
       redactArgv(['qm', 'set', '100', '--description', 'pw $6$saltsalt$abcdefghijklmnop']),
