@@ -122,3 +122,12 @@ export const NODES_ARGV = [
   '--output-format',
   'json',
 ] as const;
+
+/** The cluster's members with the address corosync resolved for each. */
+export const CLUSTER_STATUS_ARGV = [
+  'pvesh',
+  'get',
+  '/cluster/status',
+  '--output-format',
+  'json',
+] as const;

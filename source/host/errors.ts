@@ -12,6 +12,8 @@ export type HostErrorKind =
   | 'timeout'
   | 'permission'
   | 'storage'
+  /** ssh could not run the command on another node of the cluster. */
+  | 'node-unreachable'
   | 'failed';
 
 export interface HostErrorDetails {
@@ -34,6 +36,8 @@ export interface HostErrorDetails {
   timedOut?: boolean;
   /** The run was cancelled through its AbortSignal. */
   aborted?: boolean;
+  /** For 'node-unreachable': the node ssh could not run the command on. */
+  node?: string;
 }
 
 /** A host command failed. `message` is Proxmox's own text; `command` is the redacted command line. */
@@ -47,6 +51,7 @@ export class HostError extends Error {
   readonly lock: string | undefined;
   readonly timedOut: boolean;
   readonly aborted: boolean;
+  readonly node: string | undefined;
 
   constructor(details: HostErrorDetails) {
     super(details.message);
@@ -60,6 +65,7 @@ export class HostError extends Error {
     this.lock = details.lock;
     this.timedOut = details.timedOut ?? false;
     this.aborted = details.aborted ?? false;
+    this.node = details.node;
   }
 
   /** The command line, for display (already redacted). */

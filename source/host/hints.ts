@@ -28,6 +28,13 @@ export function hintFor(error: HostError, guest?: GuestRef): string | undefined 
         : 'Proxmox gave up waiting; for shutdown, try `phoenix stop` or a longer timeout';
     case 'permission':
       return 'run Phoenix as root on a Proxmox VE node';
+    case 'node-unreachable': {
+      const target = error.node ?? node;
+      return (
+        `phoenix reaches other nodes over root SSH, as Proxmox's own migration does: ` +
+        `check \`ssh root@${target} true\` from this node (\`pvecm updatecerts\` renews the cluster's keys)`
+      );
+    }
     case 'storage':
       return 'check the storage with `pvesm status` and its content types in /etc/pve/storage.cfg';
     case 'not-found':

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
 import { Inventory } from '../inventory/inventory.js';
 import { parseConfigJson, parseConfigText } from '../inventory/parse-config.js';
 import {
@@ -6,6 +8,7 @@ import {
   parseClusterNodes,
   parseClusterResources,
   parseNextId,
+  parseNodeAddresses,
   parseSnapshotsJson,
   parseSnapshotTree,
   parseVersion,
@@ -29,6 +32,7 @@ import type {
   VersionInfo,
 } from '../inventory/types.js';
 import {
+  CLUSTER_STATUS_ARGV,
   configArgv,
   destroyArgv,
   INVENTORY_ARGV,
@@ -44,6 +48,8 @@ import {
   type ShutdownOptions,
   type SnapshotOptions,
 } from './commands.js';
+import { HostError } from './errors.js';
+import { nodeShellArgv, type RemoteNode } from './node-shell.js';
 import { resolveLocalNode } from './node.js';
 import {
   DEFAULT_TIMEOUTS,
@@ -124,6 +130,14 @@ export interface Host {
   subscribe(observer: HostCommandObserver): () => void;
   /** Runs any Proxmox tool command (argv[0] is qm, pct, pvesh, pvesm or pveam). */
   run(argv: readonly string[], options?: CallOptions): Promise<HostResult>;
+  /**
+   * Runs a Proxmox tool command on a node of the cluster: here as `run` does, on another node
+   * over root SSH (for what has no API, like `pct exec`). Its result and errors carry the ssh
+   * command line; ssh's own failures are `node-unreachable`.
+   */
+  runOnNode(node: string, argv: readonly string[], options?: CallOptions): Promise<HostResult>;
+  /** The command line runOnNode runs (for the run log), cluster-aware. */
+  nodeCommand(node: string, argv: readonly string[]): Promise<string[]>;
 }
 
 export function createHost(hostOptions: HostOptions = {}): Host {
@@ -136,7 +150,12 @@ export function createHost(hostOptions: HostOptions = {}): Host {
     for (const observer of observers) observer(event);
   };
 
-  const run = (argv: readonly string[], options: CallOptions = {}): Promise<HostResult> =>
+  /** Runs a command here, or on another node of the cluster over root SSH. */
+  const runOn = (
+    onNode: RemoteNode | undefined,
+    argv: readonly string[],
+    options: CallOptions = {},
+  ): Promise<HostResult> =>
     runHostCommand(argv, {
       env,
       ...(hostOptions.timeouts ? { timeouts: hostOptions.timeouts } : {}),
@@ -145,7 +164,10 @@ export function createHost(hostOptions: HostOptions = {}): Host {
       ...(options.signal || hostOptions.signal
         ? { signal: options.signal ?? hostOptions.signal }
         : {}),
+      ...(onNode ? { onNode } : {}),
     });
+  const run = (argv: readonly string[], options: CallOptions = {}): Promise<HostResult> =>
+    runOn(undefined, argv, options);
 
   const nodes = async (options?: CallOptions): Promise<string[]> =>
     parseClusterNodes((await run(NODES_ARGV, options)).stdout);
@@ -160,6 +182,41 @@ export function createHost(hostOptions: HostOptions = {}): Host {
     // A failed detection (host unreachable) may be retried later.
     localNodePromise.catch(() => (localNodePromise = undefined));
     return localNodePromise;
+  };
+
+  let addressesPromise: Promise<Map<string, string | undefined>> | undefined;
+  /** How to reach another node: the address corosync has for it (read once per host). */
+  const remoteNode = async (node: string, options?: CallOptions): Promise<RemoteNode> => {
+    addressesPromise ??= run(CLUSTER_STATUS_ARGV, options).then((result) =>
+      parseNodeAddresses(result.stdout),
+    );
+    addressesPromise.catch(() => (addressesPromise = undefined));
+    const addresses = await addressesPromise;
+    const unknown = (kind: 'not-found' | 'node-unreachable', message: string) =>
+      new HostError({
+        kind,
+        message,
+        argv: CLUSTER_STATUS_ARGV,
+        stdout: '',
+        stderr: '',
+        exitCode: undefined,
+        node,
+      });
+    if (!addresses.has(node)) {
+      throw unknown(
+        'not-found',
+        `node '${node}' is not a member of this cluster (${[...addresses.keys()].join(', ')})`,
+      );
+    }
+    const address = addresses.get(node);
+    if (!address)
+      throw unknown('node-unreachable', `unable to get IP for node '${node}' - node offline?`);
+    const knownHosts = join(env.PHOENIX_PVE_DIR ?? '/etc/pve', 'nodes', node, 'ssh_known_hosts');
+    return {
+      name: node,
+      address,
+      ...(existsSync(knownHosts) ? { knownHostsFile: knownHosts } : {}),
+    };
   };
 
   const host: Host = {
@@ -278,6 +335,16 @@ export function createHost(hostOptions: HostOptions = {}): Host {
     },
 
     run,
+
+    async runOnNode(node, argv, options = {}) {
+      if (node === (await localNode())) return run(argv, options);
+      return runOn(await remoteNode(node, options), argv, options);
+    },
+
+    async nodeCommand(node, argv) {
+      if (node === (await localNode())) return [...argv];
+      return nodeShellArgv(await remoteNode(node), argv);
+    },
   };
   return host;
 }

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { classifyFailure, HostError, silentFailure } from './errors.js';
+import { nodeShellArgv, sshFailure, type RemoteNode } from './node-shell.js';
 import { redactArgv, redactText } from './redact.js';
 
 /** The Proxmox tools the adapter may run; nothing else is ever executed. */
@@ -54,6 +55,8 @@ export interface RunOptions {
   observe?: HostCommandObserver;
   /** Each complete stdout line as it arrives (redacted), for long commands whose log streams. */
   onLine?: (line: string) => void;
+  /** Runs the command on this other node of the cluster, over root SSH (node-shell.ts). */
+  onNode?: RemoteNode;
 }
 
 /** A successful host command. stdout/stderr are redacted. */
@@ -100,15 +103,16 @@ export function guessCallKind(argv: readonly string[]): CallKind {
 let nextCommandId = 1;
 
 /**
- * Runs one Proxmox tool with an argument array (never through a shell). Resolves with the
- * redacted output; rejects with a classified HostError — also when the tool exited 0 but its
- * output says the task failed (the no-upid_exit workers).
+ * Runs one Proxmox tool with an argument array (never through a shell here; on another node
+ * through ssh, quoted for its shell). Resolves with the redacted output; rejects with a classified
+ * HostError — also when the tool exited 0 but its output says the task failed (the no-upid_exit
+ * workers), or when ssh could not reach the node.
  */
 export async function runHostCommand(
   argv: readonly string[],
   options: RunOptions = {},
 ): Promise<HostResult> {
-  const [tool, ...args] = argv;
+  const [tool] = argv;
   if (!tool || !(HOST_TOOLS as readonly string[]).includes(tool)) {
     throw new Error(
       `not a Proxmox tool: ${String(tool)} (expected one of ${HOST_TOOLS.join(', ')})`,
@@ -116,7 +120,9 @@ export async function runHostCommand(
   }
   const kind = options.kind ?? guessCallKind(argv);
   const timeout = options.timeoutMs ?? options.timeouts?.[kind] ?? DEFAULT_TIMEOUTS[kind];
-  const shownArgv = redactArgv(argv);
+  const [program, ...programArgs] = options.onNode ? nodeShellArgv(options.onNode, argv) : argv;
+  const shownArgv = redactArgv([program!, ...programArgs]);
+  const what = options.onNode ? `${tool} on ${options.onNode.name}` : tool;
   const id = nextCommandId++;
   const started = performance.now();
   options.observe?.({ phase: 'start', id, argv: shownArgv, kind });
@@ -134,7 +140,7 @@ export async function runHostCommand(
     });
   };
 
-  const subprocess = execa(tool, args, {
+  const subprocess = execa(program!, programArgs, {
     reject: false,
     timeout,
     cancelSignal: options.signal,
@@ -183,7 +189,7 @@ export async function runHostCommand(
     if (result.timedOut) {
       error = new HostError({
         kind: 'timeout',
-        message: `${tool} did not finish within ${Math.round(timeout / 1000)} s and was stopped`,
+        message: `${what} did not finish within ${Math.round(timeout / 1000)} s and was stopped`,
         argv: shownArgv,
         stdout,
         stderr,
@@ -193,7 +199,7 @@ export async function runHostCommand(
     } else if (result.isCanceled) {
       error = new HostError({
         kind: 'failed',
-        message: `${tool} was cancelled`,
+        message: `${what} was cancelled`,
         argv: shownArgv,
         stdout,
         stderr,
@@ -203,7 +209,7 @@ export async function runHostCommand(
     } else if (result.exitCode === undefined && result.signal) {
       error = new HostError({
         kind: 'failed',
-        message: `${tool} was killed by ${result.signal}`,
+        message: `${what} was killed by ${result.signal}`,
         argv: shownArgv,
         stdout,
         stderr,
@@ -211,13 +217,16 @@ export async function runHostCommand(
       });
     } else if (result.exitCode === undefined) {
       error = spawnError(
-        tool,
+        program!,
         result.code,
         result.originalMessage ?? result.shortMessage,
         shownArgv,
       );
     } else {
-      const classified = classifyFailure(stderr, stdout);
+      const unreachable = options.onNode && sshFailure(result.exitCode, stderr);
+      const classified = unreachable
+        ? { kind: 'node-unreachable' as const, message: unreachable, node: options.onNode!.name }
+        : classifyFailure(stderr, stdout);
       error = new HostError({
         ...classified,
         argv: shownArgv,

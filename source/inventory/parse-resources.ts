@@ -77,6 +77,21 @@ export function parseClusterNodes(text: string): string[] {
     .sort();
 }
 
+/**
+ * Node addresses from `pvesh get /cluster/status --output-format json`: each node entry's `ip`,
+ * the address corosync resolved for it (what Proxmox's own SSH between nodes connects to). A node
+ * without one (offline) is in the map without an address.
+ */
+export function parseNodeAddresses(text: string): Map<string, string | undefined> {
+  const what = 'pvesh get /cluster/status';
+  const addresses = new Map<string, string | undefined>();
+  for (const entry of asArray(parseJson(text, what), what)) {
+    const name = str(entry.name);
+    if (entry.type === 'node' && name) addresses.set(name, str(entry.ip) || undefined);
+  }
+  return addresses;
+}
+
 /** `pvesh get /nodes/{node}/network --type any_bridge --output-format json`. */
 export function parseBridges(text: string): BridgeInfo[] {
   const what = 'pvesh get /nodes/{node}/network';
