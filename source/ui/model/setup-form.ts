@@ -42,9 +42,14 @@ function layoutOf(values: Values): PoolLayout {
 }
 
 /** Chosen disks that hold data (partitions, a file system): erasing them needs their name typed. */
-function disksHoldingData(values: Values, facts: SetupFacts) {
+/** The ticked disks (the field keeps their by-id names without /dev/disk/by-id/). */
+function chosenDisks(values: Values, facts: SetupFacts) {
   const chosen = list(values['zfs.disks']);
-  return facts.freeDisks.filter((disk) => chosen.includes(disk.byId) && disk.holds !== '');
+  return facts.freeDisks.filter((disk) => chosen.includes(tail(disk.byId)));
+}
+
+function disksHoldingData(values: Values, facts: SetupFacts) {
+  return chosenDisks(values, facts).filter((disk) => disk.holds !== '');
 }
 
 function consentOf(values: Values, facts: SetupFacts): string[] {
@@ -91,7 +96,7 @@ function choicesOf(values: Values, facts: SetupFacts): SetupChoices {
     choices.zfs = {
       pool: str(values['zfs.pool']),
       layout: layoutOf(values),
-      disks: [...list(values['zfs.disks'])],
+      disks: chosenDisks(values, facts).map((disk) => disk.byId),
     };
   if (ticked(values, 'network') && values['bridge.add'] === true)
     choices.internalBridge = {
@@ -155,7 +160,9 @@ function localProblems(values: Values, facts: SetupFacts): DraftProblem[] {
     if (unconfirmed.length > 0)
       error(
         'zfs.wipe',
-        `${unconfirmed.map((d) => `${tail(d.byId)} holds ${d.holds}`).join('; ')}: type its by-id name to erase it, or untick it`,
+        unconfirmed
+          .map((d) => `type ${tail(d.byId)} to erase it (it holds ${d.holds}), or untick it`)
+          .join('; '),
       );
   }
   if (ticked(values, 'network') && values['bridge.add'] === true) {
@@ -284,7 +291,7 @@ export const setupForm: FormDef<SetupFacts, SetupDraft> = {
           empty: 'no disk outside a pool on this host',
           options: (facts) =>
             facts.freeDisks.map((disk) => ({
-              value: disk.byId,
+              value: tail(disk.byId),
               label: `${tail(disk.byId)} (${disk.device}${disk.sizeBytes ? `, ${formatBytes(disk.sizeBytes)}` : ''})${disk.holds ? `  HOLDS DATA: ${disk.holds}` : ''}`,
             })),
           when: when('zfs'),

@@ -153,7 +153,7 @@ export function wizardLines(
   const fields = visibleFields(w);
   const focused = focusedField(w);
   const help: FormLine[] = focused
-    ? wrapWords(helpText(w, focused), width, 2).map((text) => [{ text, tone: 'muted' as const }])
+    ? wrapWords(helpText(w, focused), width, 3).map((text) => [{ text, tone: 'muted' as const }])
     : [];
   // What the host could not tell (the choices may be incomplete), on the first step.
   const unread =
