@@ -1,15 +1,13 @@
 import {
   closeSync,
-  createWriteStream,
   existsSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   fstatSync,
-  type WriteStream,
 } from 'node:fs';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent, RunEventListener, RunStatus } from '../runner/types.js';
@@ -25,9 +23,17 @@ export function runsDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(state, 'phoenix', 'runs');
 }
 
-/** Writes one run's events as they happen. */
+/**
+ * Writes one run's events as they happen. A feature may print thousands of lines a second: the
+ * events are serialised as they come and written in batches, one write at a time (whatever
+ * arrived while a write was on its way goes out in the next one). Nothing is dropped, the order
+ * is kept, and no per-line write request or buffer is held meanwhile.
+ */
 export class RunRecorder {
-  private stream: WriteStream | undefined;
+  private handle: Promise<FileHandle> | undefined;
+  private pending: string[] = [];
+  private writing: Promise<void> | undefined;
+  private failed: unknown;
   readonly listener: RunEventListener = (event) => this.write(event);
 
   constructor(
@@ -40,20 +46,37 @@ export class RunRecorder {
   }
 
   private write(event: RunEvent): void {
-    if (!this.stream) {
-      mkdirSync(this.dir, { recursive: true, mode: 0o750 });
-      this.stream = createWriteStream(this.path, { flags: 'a', mode: 0o640 });
+    this.pending.push(JSON.stringify(event));
+    this.writing ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      this.handle ??= mkdir(this.dir, { recursive: true, mode: 0o750 }).then(() =>
+        open(this.path, 'a', 0o640),
+      );
+      const file = await this.handle;
+      while (this.pending.length > 0) {
+        const batch = `${this.pending.join('\n')}\n`;
+        this.pending = [];
+        // An append-mode file handle writes the whole buffer (short writes are retried inside).
+        await file.writeFile(batch, 'utf8');
+      }
+    } catch (error) {
+      this.failed ??= error;
+      this.pending = [];
+    } finally {
+      this.writing = undefined;
     }
-    this.stream.write(`${JSON.stringify(event)}\n`);
   }
 
   /** Flushes everything written so far to disk. */
-  close(): Promise<void> {
-    const stream = this.stream;
-    if (!stream) return Promise.resolve();
-    return new Promise((resolve, reject) =>
-      stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
-    );
+  async close(): Promise<void> {
+    while (this.writing) await this.writing;
+    const handle = this.handle;
+    this.handle = undefined;
+    if (handle) await (await handle).close();
+    if (this.failed) throw this.failed;
   }
 }
 

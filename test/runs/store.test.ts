@@ -43,6 +43,41 @@ describe('run store', () => {
     ]);
   });
 
+  it('keeps every line in order when they come in bursts while earlier ones are being written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-runs-'));
+    const recorder = new RunRecorder(dir, '20261121T100000Z-burst0');
+    const at = '2026-11-21T10:00:00.000Z';
+    recorder.listener({ type: 'run-started', runId: 'r', at, title: 'apply 1', tasks: [] });
+    let n = 0;
+    for (let burst = 0; burst < 20; burst++) {
+      for (let i = 0; i < 1000; i++)
+        recorder.listener({
+          type: 'log',
+          runId: 'r',
+          at,
+          taskId: 't',
+          stepKey: 's',
+          line: `l${++n}`,
+        });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    recorder.listener({ type: 'run-finished', runId: 'r', at, status: 'succeeded', ms: 1 });
+    await recorder.close();
+    const events = readRun(dir, '20261121T100000Z-burst0')!;
+    const lines = events.flatMap((event) => (event.type === 'log' ? [event.line] : []));
+    expect(lines).toEqual(Array.from({ length: 20_000 }, (_, i) => `l${i + 1}`));
+    expect(events[0]!.type).toBe('run-started');
+    expect(events.at(-1)!.type).toBe('run-finished');
+  });
+
+  it('says so when the run cannot be written', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'phoenix-runs-'));
+    writeFileSync(join(base, 'file'), '');
+    const recorder = new RunRecorder(join(base, 'file', 'runs'), '20261121T100000Z-nowrit');
+    recorder.listener({ type: 'run-started', runId: 'r', at: '', title: 'apply 1', tasks: [] });
+    await expect(recorder.close()).rejects.toThrow(/ENOTDIR/);
+  });
+
   it('shows a run whose process died as still running, newest first, and skips junk files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'phoenix-runs-'));
     const started = {
