@@ -76,7 +76,17 @@ export async function runTasks(
   const signal = options.signal ?? new AbortController().signal;
   const mutex = new KeyedMutex();
   const started = now();
-  const iso = () => new Date(now()).toISOString();
+  // Log lines come by the thousand within one millisecond: format each millisecond once.
+  let isoMs = Number.NaN;
+  let isoText = '';
+  const iso = () => {
+    const ms = now();
+    if (ms !== isoMs) {
+      isoMs = ms;
+      isoText = new Date(ms).toISOString();
+    }
+    return isoText;
+  };
   const emit = (event: RunEvent) => {
     for (const listener of options.listeners) {
       try {
