@@ -15,6 +15,8 @@ export interface RunView {
 export function useRun(handle: RunHandle | undefined): RunView | undefined {
   const logs = useRef(new Map<GuestId, RingBuffer<string>>());
   const [state, setState] = useState<RunState | undefined>(() => handle?.state());
+  // New log lines leave the run's state as it was: this count makes the log tail re-render.
+  const [, setLogged] = useState(0);
 
   useEffect(() => {
     if (!handle) return;
@@ -27,15 +29,22 @@ export function useRun(handle: RunHandle | undefined): RunView | undefined {
     logs.current = buffers;
     setState(handle.state());
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let logged = 0;
     const flush = () => {
       timer = undefined;
       setState(handle.state());
+      if (logged > 0) {
+        const count = logged;
+        logged = 0;
+        setLogged((total) => total + count);
+      }
     };
     const unsubscribe = handle.subscribe((event) => {
       if (event.type === 'log') {
         let ring = buffers.get(event.guestId);
         if (!ring) buffers.set(event.guestId, (ring = new RingBuffer(LOG_TAIL_CAPACITY)));
         ring.push(event.line);
+        logged++;
       }
       if (!timer) timer = setTimeout(flush, FLUSH_MS);
     });
