@@ -1,4 +1,11 @@
-import { HostError, hintFor, redactArgv, type Host } from '../host/index.js';
+import {
+  HostError,
+  hintFor,
+  redactArgv,
+  type CallOptions,
+  type Host,
+  type HostResult,
+} from '../host/index.js';
 import type { GuestRef } from '../inventory/types.js';
 import { StepError } from '../runner/step-error.js';
 import type { RunStep, StepContext } from '../runner/types.js';
@@ -59,6 +66,29 @@ async function readStatus(
   return /status:\s*(\S+)/.exec(stdout)?.[1] ?? 'unknown';
 }
 
+/**
+ * Runs a guest's command written in the local form (`qm …`, `pct …`) where the guest is: as it
+ * is on this node, through the API of the guest's node, or on that node over root SSH when there
+ * is no API for it (route.ts). `announce` gets the command line as it runs, redacted.
+ */
+export async function runForGuest(
+  host: Host,
+  ref: GuestRef,
+  localNode: string,
+  argv: readonly string[],
+  options: CallOptions & { announce?: (argv: readonly string[]) => void } = {},
+): Promise<HostResult> {
+  const { announce, input, ...callOptions } = options;
+  const routed = routeCommand(argv, ref.node, localNode, input);
+  const call = { ...callOptions, ...(routed.input === undefined ? {} : { input: routed.input }) };
+  if (routed.onNode) {
+    announce?.(redactArgv(await host.nodeCommand(routed.onNode, routed.argv)));
+    return host.runOnNode(routed.onNode, routed.argv, call);
+  }
+  announce?.(redactArgv(routed.argv));
+  return host.run(routed.argv, call);
+}
+
 /** A host failure as a step failure: Proxmox's message, the command, the output and a hint. */
 export function asStepError(error: unknown, ref: GuestRef): unknown {
   if (!(error instanceof HostError)) return error;
@@ -107,16 +137,16 @@ export function toRunStep(
         log: (line) => context.log(line),
         command: (argv) => context.command(argv),
         host,
+        remote: ref.node !== localNode,
         exec: async (argv, options = {}) => {
-          const routed = routeCommand(argv, ref.node, localNode);
-          context.command(redactArgv(routed));
           last.view = undefined;
           try {
             const { stream, ...callOptions } = options;
-            const result = await host.run(routed, {
+            const result = await runForGuest(host, ref, localNode, argv, {
               signal: context.signal,
               ...callOptions,
               ...(stream ? { onLine: (line: string) => line.trim() && context.log(line) } : {}),
+              announce: (shown) => context.command(shown),
             });
             return result.stdout;
           } catch (error) {

@@ -1,6 +1,11 @@
 import { abortableSleep } from '../runner/runner.js';
 import { StepError } from '../runner/step-error.js';
+import { appendChunkArgv, runStagedArgv, stagePayload } from './guest-payload.js';
+import { AGENT_INPUT_LIMIT } from './route.js';
 import type { PipelineContext } from './types.js';
+
+/** What running a command in a VM needs of a pipeline step (the planner brings its own). */
+export type GuestExecContext = Pick<PipelineContext, 'exec' | 'signal' | 'remote'>;
 
 /** The JSON `qm guest exec` prints (it always exits 0; the command's exit code is inside). */
 export interface GuestExecResult {
@@ -46,8 +51,48 @@ export function guestExecArgv(
   ];
 }
 
+/**
+ * Runs a command in a VM through its guest agent and returns how it ended. Input goes on stdin:
+ * locally through `--pass-stdin`; for a VM on another node as the API's `input-data`, staged in
+ * chunks when it is bigger than the API takes (guest-payload.ts).
+ */
 export async function guestExec(
-  context: PipelineContext,
+  context: GuestExecContext,
+  vmid: number,
+  argv: readonly string[],
+  options: { input?: string; timeout?: number } = {},
+): Promise<GuestExecResult> {
+  const { input } = options;
+  if (context.remote && input !== undefined && Buffer.byteLength(input) > AGENT_INPUT_LIMIT)
+    return stagedGuestExec(context, vmid, argv, input);
+  return agentExec(context, vmid, argv, options);
+}
+
+/** Appends the payload to a file in the guest chunk by chunk (each checked), then runs with it. */
+async function stagedGuestExec(
+  context: GuestExecContext,
+  vmid: number,
+  argv: readonly string[],
+  input: string,
+): Promise<GuestExecResult> {
+  const payload = stagePayload(input);
+  for (const [index, chunk] of payload.chunks.entries()) {
+    const appended = await agentExec(context, vmid, appendChunkArgv(payload, index), {
+      input: chunk,
+    });
+    if (appended.exitcode !== 0) {
+      throw new StepError({
+        message: `could not stage input for VM ${vmid}: chunk ${index + 1} of ${payload.chunks.length} exited with ${appended.exitcode}`,
+        output: `${appended.out}${appended.err}`.trim(),
+        hint: "check the guest's free space under /var/lib/phoenix and that the agent answers (qm agent <id> ping)",
+      });
+    }
+  }
+  return agentExec(context, vmid, runStagedArgv(payload, argv));
+}
+
+async function agentExec(
+  context: GuestExecContext,
   vmid: number,
   argv: readonly string[],
   options: { input?: string; timeout?: number } = {},

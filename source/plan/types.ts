@@ -57,6 +57,8 @@ export interface GuestView {
 /** What a pipeline step works with while it runs. */
 export interface PipelineContext extends StepContext {
   readonly host: Host;
+  /** The guest is on another node of the cluster: its commands are routed there (route.ts). */
+  readonly remote: boolean;
   /** Runs a host command, reporting it to the run first. */
   exec(
     argv: readonly string[],

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { AGENT_INPUT_LIMIT, routeCommand } from '../../source/plan/route.js';
+
+describe('routeCommand', () => {
+  it('leaves commands for a guest on this node as they are, stdin included', () => {
+    expect(
+      routeCommand(['pct', 'exec', '910', '--', 'bash', '-s'], 'pve', 'pve', 'echo hi'),
+    ).toEqual({ argv: ['pct', 'exec', '910', '--', 'bash', '-s'], input: 'echo hi' });
+  });
+
+  it('sends qm/pct commands for another node through its API', () => {
+    expect(routeCommand(['qm', 'set', '2002', '--cores', '2'], 'pve2', 'pve')).toEqual({
+      argv: ['pvesh', 'set', '/nodes/pve2/qemu/2002/config', '--cores', '2'],
+    });
+    expect(routeCommand(['pct', 'start', '910'], 'pve2', 'pve')).toEqual({
+      argv: ['pvesh', 'create', '/nodes/pve2/lxc/910/status/start'],
+    });
+  });
+
+  it("names pct create's OS template for the API, which takes no positional argument", () => {
+    const template = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst';
+    expect(
+      routeCommand(['pct', 'create', '910', template, '--hostname', 'far'], 'pve2', 'pve').argv,
+    ).toEqual([
+      'pvesh',
+      'create',
+      '/nodes/pve2/lxc',
+      '--vmid',
+      '910',
+      '--ostemplate',
+      template,
+      '--hostname',
+      'far',
+    ]);
+    expect(routeCommand(['qm', 'create', '9200', '--name', 't'], 'pve2', 'pve').argv).toEqual([
+      'pvesh',
+      'create',
+      '/nodes/pve2/qemu',
+      '--vmid',
+      '9200',
+      '--name',
+      't',
+    ]);
+  });
+
+  it('runs pct exec, which has no API, on the guest node with its stdin', () => {
+    expect(
+      routeCommand(['pct', 'exec', '910', '--', 'bash', '-s'], 'pve2', 'pve', 'echo hi'),
+    ).toEqual({
+      argv: ['pct', 'exec', '910', '--', 'bash', '-s'],
+      input: 'echo hi',
+      onNode: 'pve2',
+    });
+  });
+
+  it("gives a guest agent command's stdin to the API as input-data", () => {
+    const argv = ['qm', 'guest', 'exec', '2002', '--pass-stdin', '1', '--', 'bash', '-s'];
+    expect(routeCommand(argv, 'pve2', 'pve', 'echo hi')).toEqual({
+      argv: [
+        'pvesh',
+        'create',
+        '/nodes/pve2/qemu/2002/agent/exec',
+        '--command',
+        'bash',
+        '--command',
+        '-s',
+        '--input-data',
+        'echo hi',
+        '--output-format',
+        'json',
+      ],
+    });
+    // Without --pass-stdin there is nothing to pass on.
+    expect(
+      routeCommand(['qm', 'guest', 'exec', '2002', '--', 'cat', '/x'], 'pve2', 'pve').argv,
+    ).toEqual([
+      'pvesh',
+      'create',
+      '/nodes/pve2/qemu/2002/agent/exec',
+      '--command',
+      'cat',
+      '--command',
+      '/x',
+      '--output-format',
+      'json',
+    ]);
+  });
+
+  it('refuses input beyond what the API takes (guest-exec stages it in chunks first)', () => {
+    const argv = ['qm', 'guest', 'exec', '2002', '--pass-stdin', '1', '--', 'bash', '-s'];
+    expect(routeCommand(argv, 'pve2', 'pve', 'x'.repeat(AGENT_INPUT_LIMIT)).argv).toContain(
+      '--input-data',
+    );
+    expect(() => routeCommand(argv, 'pve2', 'pve', 'x'.repeat(AGENT_INPUT_LIMIT + 1))).toThrow(
+      /65537 bytes; the agent API takes 65536/,
+    );
+    // A multi-byte character counts with its bytes.
+    expect(() => routeCommand(argv, 'pve2', 'pve', 'é'.repeat(AGENT_INPUT_LIMIT / 2 + 1))).toThrow(
+      /the agent API takes/,
+    );
+  });
+});
