@@ -7,7 +7,7 @@ import type { BridgeInfo, GuestConfig, GuestRef, StorageInfo } from '../inventor
 import { configDrift, specId, specName } from '../reconcile/reconcile.js';
 import type { RunTask } from '../runner/types.js';
 import { UserError } from '../util/user-error.js';
-import { readGuestView, toRunStep, type LastView } from './guest-access.js';
+import { readGuestView, runForGuest, toRunStep, type LastView } from './guest-access.js';
 import { lxcPipeline } from './lxc-pipeline.js';
 import { prerequisites, provisioningOrder } from './order.js';
 import type { GuestPlan, GuestView, PipelineStep, Plan, Problem } from './types.js';
@@ -20,8 +20,8 @@ import {
   markerReadArgv,
   parseMarkers,
 } from './feature-steps.js';
-import { parseGuestExec } from './guest-exec.js';
-import { HostError } from '../host/index.js';
+import { guestExec } from './guest-exec.js';
+import { HostError, hintFor } from '../host/index.js';
 import { planTemplateImage, predictCreatedView, templateImageSteps } from './template-pipeline.js';
 import { clonePlacementProblems } from './placement.js';
 
@@ -168,22 +168,12 @@ async function planGuest(
     const scripted =
       guest.features.length > 0 || (guest.kind === 'lxc' && guest.application_script);
     if (view.status === 'running' && scripted)
-      view.featureMarkers = await readFeatureMarkers(host, guest, id, ref.node === facts.localNode);
+      view.featureMarkers = await readFeatureMarkers(host, guest, ref, facts.localNode, problems);
   } else {
     view = await predictView(guest, source, facts, host, planned);
   }
 
   preflight(guest, view, node, facts, problems);
-  const scripted =
-    guest.features.length > 0 || (guest.kind === 'lxc' && guest.application_script !== undefined);
-  if (scripted && node !== facts.localNode) {
-    // Scripts travel on the stdin of the guest agent / pct exec, which the cluster API does not carry.
-    problems.push({
-      severity: 'error',
-      message: `features run inside the guest through this node's qm/pct, and ${specName(guest)} is on ${node}`,
-      hint: `run phoenix on ${node} for this guest (its config can stay the same), or drop its features here`,
-    });
-  }
 
   // In a cluster the clone source may live on another node than this one or the new guest.
   const sourceNode =
@@ -485,19 +475,40 @@ function applyAssignedIds(spec: Spec, assigned: Map<string, number>): Spec {
   };
 }
 
-/** Which features already ran in a guest: one read-only `cat` of their marker files. */
+/**
+ * Which features already ran in a guest: one read-only `cat` of their marker files, where the
+ * guest is (through the agent API or over SSH for a guest on another node, like the steps).
+ */
 async function readFeatureMarkers(
   host: Host,
   guest: GuestSpec,
-  id: number,
-  local: boolean,
+  ref: GuestRef,
+  localNode: string,
+  problems: Problem[],
 ): Promise<Record<string, string>> {
   const paths = markerPaths(guest);
-  if (paths.length === 0 || !local) return {};
+  if (paths.length === 0) return {};
   try {
-    const { stdout } = await host.run(markerReadArgv(guest.kind, id, paths));
-    return parseMarkers(guest.kind === 'qemu' ? parseGuestExec(stdout).out : stdout);
+    if (guest.kind === 'lxc') {
+      const read = markerReadArgv('lxc', ref.id, paths);
+      return parseMarkers((await runForGuest(host, ref, localNode, read)).stdout);
+    }
+    const agent = {
+      remote: ref.node !== localNode,
+      signal: new AbortController().signal,
+      exec: async (command: readonly string[], options: { input?: string } = {}) =>
+        (await runForGuest(host, ref, localNode, command, options)).stdout,
+    };
+    return parseMarkers((await guestExec(agent, ref.id, ['cat', ...paths])).out);
   } catch (error) {
+    if (error instanceof HostError && error.kind === 'node-unreachable') {
+      const hint = hintFor(error, ref);
+      problems.push({
+        severity: 'warning',
+        message: `cannot tell which features already ran: ${error.message}`,
+        ...(hint ? { hint } : {}),
+      });
+    }
     // No agent yet, or some markers missing (cat exits 1): what was printed still counts.
     return error instanceof HostError ? parseMarkers(error.stdout) : {};
   }

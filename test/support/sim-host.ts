@@ -98,10 +98,16 @@ export async function createSimHost(
 
 /**
  * Commands that change a host. Reads (config, status, list, listsnapshot, agent ping, pvesh get)
- * and read-only guest commands (cat, cloud-init status) are not.
+ * and read-only guest commands (cat, cloud-init status; also through the agent API) are not.
  */
 export function isMutating(argv: readonly string[]): boolean {
   const [tool, verb, ...rest] = argv;
+  // What ssh carries to another node is logged on its own, as that node ran it.
+  if (tool === 'ssh') return false;
+  if (tool === 'pvesh' && verb === 'create' && rest[0]?.endsWith('/agent/exec')) {
+    const words = rest.flatMap((word, at) => (rest[at - 1] === '--command' ? [word] : []));
+    return !isReadOnlyGuestCommand(words);
+  }
   if (tool === 'pvesh') return verb !== 'get' && verb !== 'ls' && verb !== 'usage';
   if (tool === 'pvesm') return ['alloc', 'free', 'add', 'remove', 'set'].includes(verb ?? '');
   if (tool === 'pveam') return verb === 'download' || verb === 'remove';
