@@ -84,7 +84,7 @@ async function stagedGuestExec(
       throw new StepError({
         message: `could not stage input for VM ${vmid}: chunk ${index + 1} of ${payload.chunks.length} exited with ${appended.exitcode}`,
         output: `${appended.out}${appended.err}`.trim(),
-        hint: "check the guest's free space under /var/lib/phoenix and that the agent answers (qm agent <id> ping)",
+        hint: `check the guest's free space under /var/lib/phoenix and that its agent answers (qm agent ${vmid} ping on its node)`,
       });
     }
   }
