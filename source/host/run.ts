@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { StringDecoder } from 'node:string_decoder';
 import { classifyFailure, HostError, silentFailure } from './errors.js';
 import { nodeShellArgv, sshFailure, type RemoteNode } from './node-shell.js';
 import { redactArgv, redactText } from './redact.js';
@@ -151,16 +152,27 @@ export async function runHostCommand(
     encoding: 'utf8',
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
   });
-  if (options.onLine) {
+  const stdoutStream = subprocess.stdout;
+  if (options.onLine && stdoutStream) {
     const onLine = options.onLine;
+    // A character may be split between two reads.
+    const decoder = new StringDecoder('utf8');
     let carry = '';
-    subprocess.stdout?.on('data', (chunk: Buffer | string) => {
-      const lines = (carry + String(chunk)).split('\n');
+    stdoutStream.on('data', (chunk: Buffer | string) => {
+      const lines = (carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk))).split(
+        '\n',
+      );
       carry = lines.pop() ?? '';
       for (const line of lines) onLine(redactText(line));
+      // A command printing as fast as it can fills the pipe again at once, and the loop would
+      // take read after read before anything else ran (keys, timers, the run store's writes,
+      // which then pile up). One read per turn of the event loop; the command waits meanwhile.
+      stdoutStream.pause();
+      setImmediate(() => stdoutStream.resume());
     });
-    subprocess.stdout?.once('end', () => {
-      if (carry) onLine(redactText(carry));
+    stdoutStream.once('end', () => {
+      const rest = carry + decoder.end();
+      if (rest) onLine(redactText(rest));
     });
   }
   // A grandchild (a forked task, a daemon) that inherited stdout/stderr would keep the pipes open

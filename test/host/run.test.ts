@@ -181,4 +181,20 @@ describe('runHostCommand onLine', () => {
     expect(seen[0]!.at).toBeLessThan(finished - 500);
     expect(result.stdout).toContain('last');
   });
+
+  it('hands over every line of a flood whole and in order, characters split between reads too', async () => {
+    tool('pveam', `seq -f 'zeile %.0f ü' 1 200000`);
+    const lines: string[] = [];
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 1);
+    try {
+      await runHostCommand(['pveam', 'list', 'local'], { env, onLine: (line) => lines.push(line) });
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(lines).toHaveLength(200_000);
+    expect(lines.every((line, i) => line === `zeile ${i + 1} ü`)).toBe(true);
+    // Timers ran while the lines came: the reads do not take the event loop for themselves.
+    expect(turns).toBeGreaterThan(0);
+  });
 });
