@@ -145,23 +145,32 @@ function summarise(path: string, id: string): RunListing | undefined {
   };
 }
 
+/** How much of a file is read looking for the end of its first line (run-started). */
+const HEAD_MAX = 1 << 20;
+
 function firstAndLastLines(path: string): [string | undefined, string | undefined] {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const headBuffer = Buffer.alloc(Math.min(size, 1 << 20));
-    readSync(fd, headBuffer, 0, headBuffer.length, 0);
-    const head = headBuffer.toString('utf8');
-    const firstEnd = head.indexOf('\n');
-    const first = firstEnd === -1 ? head : head.slice(0, firstEnd);
+    // The first line is read block by block up to its end (a run of many guests makes it long);
+    // a 100k-line log is never read whole, nor its first megabyte on every look.
+    const block = Buffer.alloc(Math.min(size, 16 * 1024));
+    const head: Buffer[] = [];
+    for (let position = 0; position < size && position < HEAD_MAX;) {
+      const read = readSync(fd, block, 0, block.length, position);
+      if (read <= 0) break;
+      const end = block.subarray(0, read).indexOf(0x0a);
+      head.push(Buffer.from(block.subarray(0, end === -1 ? read : end)));
+      position += read;
+      if (end !== -1) break;
+    }
+    const first = Buffer.concat(head).toString('utf8') || undefined;
     const tailLength = Math.min(size, 64 * 1024);
-    const tailBuffer = Buffer.alloc(tailLength);
+    const tailBuffer = tailLength === block.length ? block : Buffer.alloc(tailLength);
     readSync(fd, tailBuffer, 0, tailLength, size - tailLength);
-    const lines = tailBuffer
-      .toString('utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '');
-    return [first || undefined, lines.at(-1)];
+    const tail = tailBuffer.toString('utf8', 0, tailLength).trimEnd();
+    const last = tail.slice(tail.lastIndexOf('\n') + 1);
+    return [first, last || undefined];
   } finally {
     closeSync(fd);
   }

@@ -99,6 +99,36 @@ describe('run store', () => {
     ]);
   });
 
+  it('lists a run whose first line is longer than a read and whose log is long', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-runs-'));
+    const at = '2026-11-21T10:00:00.000Z';
+    const tasks = Array.from({ length: 800 }, (_, i) => ({
+      id: `qemu/${1000 + i}`,
+      title: `VM ${1000 + i} ünïcödé-guest-${i}`,
+      steps: [{ key: 'clone', title: 'Clone' }],
+    }));
+    const lines = [
+      JSON.stringify({ type: 'run-started', runId: 'x', at, title: 'apply all', tasks }),
+      ...Array.from({ length: 20_000 }, (_, i) =>
+        JSON.stringify({
+          type: 'log',
+          runId: 'x',
+          at,
+          taskId: 'qemu/1000',
+          stepKey: 'clone',
+          line: `l${i}`,
+        }),
+      ),
+      JSON.stringify({ type: 'run-finished', runId: 'x', at, status: 'failed', ms: 42 }),
+    ];
+    expect(lines[0]!.length).toBeGreaterThan(64 * 1024);
+    writeFileSync(join(dir, '20261121T100000Z-cccccc.jsonl'), `${lines.join('\n')}\n\n`);
+    const [run] = listRuns(dir);
+    expect(run).toMatchObject({ title: 'apply all', status: 'failed', ms: 42 });
+    expect(run!.tasks).toHaveLength(800);
+    expect(run!.tasks.at(-1)).toBe('qemu/1799');
+  });
+
   it('keeps runs under /var/log as root and under the XDG state dir otherwise', () => {
     expect(runsDir({ PHOENIX_RUNS_DIR: '/x' })).toBe('/x');
     if (process.getuid?.() !== 0) expect(runsDir({ XDG_STATE_HOME: '/s' })).toBe('/s/phoenix/runs');
