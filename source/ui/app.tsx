@@ -2,7 +2,7 @@
 // asks for against the engine façade. Components below it only draw.
 import { Box, useApp as useInkApp, useInput } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { Engine, EngineSnapshot } from '../engine/types.js';
+import type { Engine, EngineSnapshot, RunSummary } from '../engine/types.js';
 import { AppProvider, useApp } from './contexts/app-context.js';
 import { TickerProvider, createTicker, type Ticker } from './contexts/ticker-context.js';
 import { useEngineSnapshot } from './hooks/use-engine-snapshot.js';
@@ -132,21 +132,24 @@ function Screen({
     setState(stateRef.current);
   }, []);
 
-  const context = useCallback(
-    (): KeyContext => ({
+  const context = useCallback((): KeyContext => {
+    // The run store is read only by the keys that need the runs (not by every key press).
+    let runs: readonly RunSummary[] | undefined;
+    return {
       readonly,
       machines: snapshotRef.current.machines,
       activeRunIds: snapshotRef.current.activeRunIds,
-      runs: engine.runs(),
+      get runs() {
+        return (runs ??= engine.runs());
+      },
       runGuests: (runId) => engine.run(runId)?.state().guests ?? [],
       check: (verb, ids) => engine.check(verb, ids),
       pageSize: Math.max(1, bodyHeight - 1),
       setupLines: setupRef.current,
       detailsMaxScroll: detailsRef.current,
       checkDraft: (draft) => engine.checkDraft(draft),
-    }),
-    [engine, readonly, bodyHeight],
-  );
+    };
+  }, [engine, readonly, bodyHeight]);
 
   const runEffect = useCallback(
     async (effect: Effect) => {
