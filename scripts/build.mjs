@@ -107,19 +107,23 @@ for (const tool of ['qm', 'pct', 'pvesh', 'pvesm', 'pveam', 'ssh']) {
   const file = join(dist, 'sim-bin', tool);
   writeExecutable(file, `#!/bin/sh\nexec node "\${0%/*}/../sim.js" ${tool} "$@"\n`);
 }
-// Stub system commands (apt-get, systemctl, ...) the simulator runs guest scripts against.
-const guestBin = join(root, 'source/simulator/guest-bin');
-if (existsSync(guestBin)) {
-  const copy = (from, to) => {
-    mkdirSync(to, { recursive: true });
-    for (const entry of readdirSync(from, { withFileTypes: true })) {
-      if (entry.isDirectory()) copy(join(from, entry.name), join(to, entry.name));
-      else {
-        const source = join(from, entry.name);
-        writeExecutable(join(to, entry.name), readFileSync(source), statSync(source).mode & 0o777);
-      }
+// Stub system commands: guest-bin (apt-get, systemctl, ...) the simulator runs guest scripts
+// against, host-bin (zpool, pveum, timedatectl, ...) the demo's stand-in host runs setup against.
+const copyTree = (from, to) => {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) copyTree(join(from, entry.name), join(to, entry.name));
+    else {
+      const source = join(from, entry.name);
+      writeExecutable(join(to, entry.name), readFileSync(source), statSync(source).mode & 0o777);
     }
-  };
-  copy(guestBin, join(dist, 'sim-guest-bin'));
+  }
+};
+for (const [from, to] of [
+  ['guest-bin', 'sim-guest-bin'],
+  ['host-bin', 'sim-host-bin'],
+]) {
+  const dir = join(root, 'source/simulator', from);
+  if (existsSync(dir)) copyTree(dir, join(dist, to));
 }
 if (!quiet) console.log('built dist/cli.js, dist/phoenix.js, dist/sim.js, dist/sim-bin/*');

@@ -7,6 +7,8 @@ export interface LaunchOptions {
   readonly?: boolean;
   ascii?: boolean;
   color?: boolean;
+  /** Open on the machines view even when the host looks unset (the demo). */
+  machinesFirst?: boolean;
 }
 
 export function canOpenTui(
@@ -36,7 +38,10 @@ export async function launchTui(
 ): Promise<ExitCodeValue> {
   const fake = await fakeEngine(env);
   const engine = fake ?? createEngine();
-  const initialView = !fake && (await hostLooksUnset(engine)) ? ('setup' as const) : undefined;
+  const initialView =
+    !fake && !options.machinesFirst && (await hostLooksUnset(engine))
+      ? ('setup' as const)
+      : undefined;
   const { runTui } = await import('./render.js');
   const code = await runTui(engine, {
     readonly: options.readonly,

@@ -4,6 +4,8 @@ import { basename, dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { featuresRoot, guestBin, repoRoot } from './harness.js';
 
+const hostBin = join(repoRoot, 'source/simulator/host-bin');
+
 function files(dir: string, keep: (path: string) => boolean): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -14,6 +16,7 @@ function files(dir: string, keep: (path: string) => boolean): string[] {
 const scripts = [
   ...files(featuresRoot, (path) => path.endsWith('.sh')),
   ...files(guestBin, (path) => basename(dirname(path)) === 'lib' || !path.endsWith('.md')),
+  ...files(hostBin, (path) => basename(dirname(path)) === 'lib' || !path.endsWith('.md')),
 ].sort();
 
 function shellcheckInstalled(): boolean {
@@ -33,6 +36,7 @@ describe('shellcheck', () => {
     expect(names).toContain('features/vm/docker.sh');
     expect(names).toContain('features/lib/common.sh');
     expect(names).toContain('source/simulator/guest-bin/apt-get');
+    expect(names).toContain('source/simulator/host-bin/zpool');
   });
 
   it.each(scripts.map((path) => [relative(repoRoot, path), path]))('%s is clean', (_name, path) => {

@@ -1,5 +1,5 @@
 // A fake Proxmox VE 9 host for the `phoenix setup` tests: a temporary PHOENIX_ROOT with the files
-// a fresh install has, the host command stubs of test/setup/host-bin (then the guest stubs of
+// a fresh install has, the host command stubs of source/simulator/host-bin (then the guest stubs of
 // source/simulator/guest-bin) first on PATH. Every stub records its argv in <root>/.calls.
 import { createHash } from 'node:crypto';
 import {
@@ -10,7 +10,6 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,82 +17,30 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HypervisorSpec } from '../../source/config/types.js';
 import type { SetupEnv } from '../../source/setup/environment.js';
+import {
+  ENTERPRISE_SOURCES,
+  INTERFACES,
+  seedHostRoot,
+  SMB_CONF,
+  STORAGE_CFG,
+  USER_CFG,
+} from '../../source/simulator/host-root.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const hostBin = join(repoRoot, 'test/setup/host-bin');
+export const hostBin = join(repoRoot, 'source/simulator/host-bin');
 export const guestBin = join(repoRoot, 'source/simulator/guest-bin');
 
 /** Calls that change the host. A second run must make none of them. */
 export const MUTATING =
   /^(apt-get (install|remove|purge|update)|useradd|usermod|userdel|gpasswd|chpasswd|pveum (user|acl) (add|modify|delete)|pvesm (add|remove|set)|zpool (create|destroy)|zfs (create|set|destroy)|wipefs (-a|--all)|timedatectl set|ifreload|update-initramfs|chown|curl|exportfs|mkdir|systemctl (enable|start|restart|stop|disable|reload)|NVIDIA-Linux)/;
 
-export const ENTERPRISE_SOURCES =
-  'Types: deb\nURIs: https://enterprise.proxmox.com/debian/pve\nSuites: trixie\nComponents: pve-enterprise\nSigned-By: /usr/share/keyrings/proxmox-archive-keyring.gpg\n';
-export const INTERFACES =
-  'auto lo\niface lo inet loopback\n\niface nic0 inet manual\n\nauto vmbr0\niface vmbr0 inet static\n\taddress 10.0.0.2/24\n\tgateway 10.0.0.1\n\tbridge-ports nic0\n\tbridge-stp off\n\tbridge-fd 0\n';
-export const STORAGE_CFG =
-  'dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\nlvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n\ndir: users-own\n\tpath /srv/own\n\tcontent iso\n';
-export const SMB_CONF =
-  '[global]\n   workgroup = WORKGROUP\n   server role = standalone server\n\n[homes]\n   comment = Home Directories\n   browseable = no\n';
-export const USER_CFG =
-  'user:root@pam:1:0:::root@example.com:::\nuser:alice@pve:1:0:::::made by hand::\nacl:1:/:alice@pve:PVEAuditor:\n';
+export { ENTERPRISE_SOURCES, INTERFACES, SMB_CONF, STORAGE_CFG, USER_CFG };
 
 export class FakeHost {
   readonly root = mkdtempSync(join(tmpdir(), 'phoenix-host-'));
 
   constructor() {
-    this.write(
-      '/etc/os-release',
-      'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nNAME="Debian GNU/Linux"\nVERSION_ID="13"\nID=debian\nVERSION_CODENAME=trixie\n',
-    );
-    this.write('/etc/passwd', 'root:x:0:0:root:/root:/bin/bash\n');
-    this.write('/etc/group', 'root:x:0:\nsudo:x:27:\n');
-    this.write('/etc/shadow', 'root:*:19000:0:99999:7:::\n');
-    this.write('/etc/apt/sources.list.d/pve-enterprise.sources', ENTERPRISE_SOURCES);
-    this.write(
-      '/etc/apt/sources.list.d/ceph.sources',
-      'Types: deb\nURIs: https://enterprise.proxmox.com/debian/ceph-squid\nSuites: trixie\nComponents: enterprise\nSigned-By: /usr/share/keyrings/proxmox-archive-keyring.gpg\n',
-    );
-    this.write(
-      '/etc/apt/sources.list.d/debian.sources',
-      'Types: deb\nURIs: http://deb.debian.org/debian/\nSuites: trixie trixie-updates\nComponents: main contrib non-free-firmware\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n',
-    );
-    this.write('/usr/share/keyrings/proxmox-archive-keyring.gpg', 'key\n');
-    this.write('/usr/share/zoneinfo/Europe/Berlin', 'TZif stub\n');
-    this.write('/usr/share/zoneinfo/UTC', 'TZif stub\n');
-    this.write('/etc/network/interfaces', INTERFACES);
-    this.write('/usr/lib/systemd/system/nfs-server.service', '[Unit]\n');
-    this.write('/usr/lib/systemd/system/smbd.service', '[Unit]\n');
-    this.write('/etc/samba/smb.conf', SMB_CONF);
-    this.write(
-      '/etc/exports',
-      '# /etc/exports: the access control list for NFS\n/srv/legacy 10.0.0.0/24(ro)\n',
-    );
-    this.write('/etc/resolv.conf', 'nameserver 10.0.0.1\n');
-    this.write('/etc/pve/storage.cfg', STORAGE_CFG);
-    this.write('/etc/pve/user.cfg', USER_CFG);
-    this.write('/proc/sys/kernel/random/boot_id', 'boot-1\n');
-    this.write(
-      '/proc/cmdline',
-      'BOOT_IMAGE=/boot/vmlinuz-6.14.8-2-pve root=/dev/mapper/pve-root ro quiet\n',
-    );
-    this.write('/var/lib/dpkg/phoenix-installed', 'curl 8.14.1-2\nchrony 4.6-1\n');
-    for (const [id, device] of [
-      ['ata-WDC_WD40EFRX_WD-1', 'sdb'],
-      ['ata-WDC_WD40EFRX_WD-2', 'sdc'],
-      ['ata-OLD_DISK_WD-3', 'sdd'],
-    ] as const) {
-      this.write(`/dev/${device}`, '');
-      mkdirSync(this.path('/dev/disk/by-id'), { recursive: true });
-      symlinkSync(`../../${device}`, this.path(`/dev/disk/by-id/${id}`));
-    }
-    // sdd holds an old filesystem.
-    this.write('/var/lib/phoenix-stub/host/disks/sdd.sigs', 'gpt\n');
-    this.write('/var/lib/phoenix-stub/host/disks/sdd.parts', 'sdd1 ext4\n');
-    this.write(
-      '/var/lib/phoenix-stub/host/lspci',
-      '00:1f.6 Ethernet controller [0200]: Intel Corporation I219-LM [8086:15b7]\n01:00.0 VGA compatible controller [0300]: NVIDIA Corporation AD102 [GeForce RTX 4090] [10de:2684] (rev a1)\n',
-    );
+    seedHostRoot(this.root);
   }
 
   path(hostPath: string): string {

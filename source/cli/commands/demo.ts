@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -8,13 +8,13 @@ import { ExitCode } from '../../util/exit-codes.js';
 import { assetRoot } from '../../util/paths.js';
 import { UserError } from '../../util/user-error.js';
 import type { GlobalOptions } from '../program.js';
-import { seedSimulatedHost, simBinDir } from './sim.js';
+import { seedSimulatedHost, seedStandInHost, simBinDir, simHostPath } from './sim.js';
 import type { CommandContext } from './index.js';
 
 /**
  * `phoenix demo`: the TUI against a fresh simulated Proxmox host (realistic latency) and a copy of
- * the example config, so everything can be tried on any laptop. Nothing outside a temp folder
- * is touched.
+ * the example config, so everything can be tried on any laptop, host setup included (on a
+ * stand-in host's files). Nothing outside a temp folder is touched.
  */
 export function registerDemo(program: Command, context: CommandContext): void {
   program
@@ -34,9 +34,16 @@ export function registerDemo(program: Command, context: CommandContext): void {
       Object.assign(process.env, env);
       const global = command.optsWithGlobals<GlobalOptions>();
       const configDir = env.PHOENIX_CONFIG_DIR!;
+      // Host setup runs against a stand-in host: its files under host/, its system commands
+      // stubs (only setup's scripts see them; the engine's own PATH stays as it is).
+      const setupEnv = {
+        ...process.env,
+        PHOENIX_ROOT: env.PHOENIX_DEMO_HOST_ROOT,
+        PATH: `${simHostPath()}:${process.env.PATH ?? ''}`,
+      };
       const code = await launchTui(
-        global,
-        () => createLiveEngine({ configDir, env: process.env }),
+        { ...global, machinesFirst: true },
+        () => createLiveEngine({ configDir, env: process.env, setupEnv }),
         process.env,
       );
       context.setExitCode(code === ExitCode.ok ? ExitCode.ok : code);
@@ -49,6 +56,8 @@ export function prepareDemo(dir: string | undefined, fast: boolean): NodeJS.Proc
   const base = dir ? resolve(dir) : mkdtempSync(join(tmpdir(), 'phoenix-demo-'));
   const pve = join(base, 'pve');
   seedSimulatedHost(pve);
+  const hostRoot = join(base, 'host');
+  if (!existsSync(hostRoot)) seedStandInHost(hostRoot);
   const configDir = join(base, 'etc');
   cpSync(join(assetRoot(), 'etc'), configDir, {
     recursive: true,
@@ -65,5 +74,7 @@ export function prepareDemo(dir: string | undefined, fast: boolean): NodeJS.Proc
     PHOENIX_PVE_DIR: pve,
     PHOENIX_CONFIG_DIR: configDir,
     PHOENIX_RUNS_DIR: join(base, 'runs'),
+    /** The stand-in host `phoenix setup` works on in the demo (not PHOENIX_ROOT: guests ignore it). */
+    PHOENIX_DEMO_HOST_ROOT: hostRoot,
   };
 }

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { initSimulator } from '../../simulator/init.js';
+import { seedHostRoot } from '../../simulator/host-root.js';
 import { ExitCode } from '../../util/exit-codes.js';
 import { UserError } from '../../util/user-error.js';
 import { printJson } from '../output.js';
@@ -11,6 +12,12 @@ import type { CommandContext } from './index.js';
 /** dist/sim-bin next to the running bundle (dist/phoenix.js). */
 export function simBinDir(): string {
   return join(dirname(fileURLToPath(import.meta.url)), 'sim-bin');
+}
+
+/** The stub system commands a stand-in host runs `phoenix setup` against (host, then guest). */
+export function simHostPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return `${join(here, 'sim-host-bin')}:${join(here, 'sim-guest-bin')}`;
 }
 
 function count(name: string, value: string, min: number): number {
@@ -68,6 +75,11 @@ export function registerSim(program: Command, context: CommandContext): void {
           `use it: export PVE_SIM_DIR=${target} PATH="${simBinDir()}:$PATH"`,
       );
     });
+}
+
+/** A freshly installed host's system files under `root`, for setup against a stand-in host. */
+export function seedStandInHost(root: string): void {
+  seedHostRoot(root);
 }
 
 /** Seeds a simulated host (for `phoenix demo`, which may not reach into the simulator itself). */
