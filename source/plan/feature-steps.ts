@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import type { GuestSpec, Spec } from '../config/types.js';
 import { resolveFeature, type FeatureKind } from '../features/catalog.js';
 import { StepError } from '../runner/step-error.js';
@@ -206,8 +207,10 @@ const EXIT_MEANINGS: Record<number, string> = {
   75: 'the apt/dpkg lock stayed held by another process (unattended-upgrades?); retry later',
 };
 
+const FAILURE_LOG_LINES = 20;
+
 function featureFailure(name: string, code: number, log: string): StepError {
-  const tail = log.trimEnd().split('\n').slice(-20).join('\n');
+  const tail = log.trimEnd().split('\n').slice(-FAILURE_LOG_LINES).join('\n');
   return new StepError({
     message: `feature ${name} exited with ${code}`,
     output: tail,
@@ -290,7 +293,8 @@ function vmFeatureStep(
         });
       }
       let offset = 1;
-      let log = '';
+      // The end of the log, for the failure report (the whole log is in the run store).
+      let tail = '';
       // Quick first looks for short scripts, then every 2 s for long installs.
       for (let attempt = 0; ; attempt++) {
         await abortableSleep(Math.min(2000, 150 * 2 ** attempt), context.signal);
@@ -302,19 +306,53 @@ function vmFeatureStep(
         );
         const newline = status.out.indexOf('\n');
         const head = newline === -1 ? status.out : status.out.slice(0, newline);
-        const chunk = newline === -1 ? '' : status.out.slice(newline + 1);
-        offset += Buffer.byteLength(chunk);
-        log += chunk;
-        for (const line of chunk.split('\n')) if (line.trim()) context.log(line);
+        const read = newline === -1 ? '' : status.out.slice(newline + 1);
         const rc = /^rc=(\d+)/.exec(head);
+        // The script may be in the middle of a line: that line is read again next time, whole
+        // (unless it keeps growing without a newline, a progress bar). Once the exit code is
+        // there the log is complete.
+        const complete = read.lastIndexOf('\n') + 1;
+        const chunk =
+          rc || read.length - complete > PARTIAL_LINE_MAX ? read : read.slice(0, complete);
+        offset += Buffer.byteLength(chunk);
+        tail = lastLines(tail + chunk, FAILURE_LOG_LINES);
+        await logLines(context, chunk);
         if (rc) {
           const code = Number(rc[1]);
-          if (code !== 0) throw featureFailure(name, code, log);
+          if (code !== 0) throw featureFailure(name, code, tail);
           return 'changed';
         }
       }
     },
   };
+}
+
+/** The last `count` lines of `text` (ignoring trailing blank ones), with what follows them. */
+function lastLines(text: string, count: number): string {
+  let cut = text.trimEnd().length;
+  for (let i = 0; i < count && cut > 0; i++) cut = text.lastIndexOf('\n', cut - 1);
+  return cut <= 0 ? text : text.slice(cut + 1);
+}
+
+/** A line still being written is logged as it is once it is this long. */
+const PARTIAL_LINE_MAX = 64 * 1024;
+
+/** Lines logged per turn of the event loop: a poll may bring tens of thousands at once. */
+const LOG_SLICE = 500;
+
+/** Logs a chunk's non-blank lines, giving way to keys and timers between slices. */
+async function logLines(context: PipelineContext, chunk: string): Promise<void> {
+  let start = 0;
+  while (start < chunk.length) {
+    for (let n = 0; n < LOG_SLICE && start < chunk.length; n++) {
+      let end = chunk.indexOf('\n', start);
+      if (end === -1) end = chunk.length;
+      const line = chunk.slice(start, end);
+      if (line.trim()) context.log(line);
+      start = end + 1;
+    }
+    if (start < chunk.length) await setImmediate();
+  }
 }
 
 /** The marker files of a guest's features (`<dir>/state/<name>.done`, holding `name digest`). */
