@@ -1,6 +1,7 @@
 // The guided host setup end to end: the bundled CLI in a pseudo-terminal at 80x24, the simulated
 // Proxmox tools for the guests, and a fake root (test/setup) standing in for the host system.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSimHost, type SimHost } from '../support/sim-host.js';
@@ -119,5 +120,43 @@ describe('the host setup wizard in a pseudo-terminal (80x24)', { timeout: 180_00
       expect(readFileSync(file, 'utf8')).toBe(before);
       expect(host.mutatingCalls()).toEqual([]);
     });
+  });
+
+  it('phoenix demo offers host setup on a stand-in host, applied in the pipeline view', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phoenix-demo-setup-'));
+    const tui = startPty({ cols: 80, rows: 24, args: ['demo', '--fast', '--dir', dir] });
+    try {
+      // The demo opens on the machines, not on the stand-in host's setup.
+      await tui.waitFor(/9000 +vm-t +ubuntu-24\.04-cl/, 20_000);
+      await send(tui, '\t', '\t', '\t');
+      await tui.waitFor(/items need work: a sets them up/, 20_000);
+      await send(tui, 'a');
+      await tui.waitFor('step 1/6: Steps', 20_000);
+      await tui.waitFor(/Steps +repositories, zfs, nvidia\s/);
+      // Untick ZFS (no disks chosen) and the NVIDIA driver, straight to Confirm, save, apply.
+      for (let i = 0; i < 4; i++) await send(tui, RIGHT);
+      await send(tui, ' ');
+      for (let i = 0; i < 5; i++) await send(tui, RIGHT);
+      await send(tui, ' ');
+      await tui.waitFor(/Steps +repositories\s/);
+      await send(tui, ENTER);
+      await tui.waitFor(/step 6\/6: Confirm[\s\S]*command +apt-get update/, 30_000);
+      await send(tui, ENTER);
+      await tui.waitFor('Apply it now', 20_000);
+      await send(tui, 'y');
+      await tui.waitFor(/✔ host setup +1\/1[\s\S]*Finished: succeeded/, 90_000);
+      await send(tui, 'q');
+      expect(await tui.exited()).toBe(0);
+      const saved = JSON.parse(
+        readFileSync(join(dir, 'etc/phoenix_hypervisor_config.json'), 'utf8'),
+      ) as { setup: { steps: string[] } };
+      expect(saved.setup.steps).toEqual(['repositories']);
+      expect(
+        readFileSync(join(dir, 'host/etc/apt/sources.list.d/pve-enterprise.sources'), 'utf8'),
+      ).toMatch(/Enabled: no/i);
+    } finally {
+      tui.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
