@@ -118,3 +118,13 @@ export function startPty(options: PtyOptions = {}): PtySession {
     },
   };
 }
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends each part as its own chunk, as keys are typed (an escape sequence never shares a chunk). */
+export async function send(tui: PtySession, ...parts: string[]): Promise<void> {
+  for (const part of parts) {
+    tui.write(part);
+    await pause(60);
+  }
+}

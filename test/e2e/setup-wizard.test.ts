@@ -6,21 +6,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSimHost, type SimHost } from '../support/sim-host.js';
 import { FakeHost } from '../setup/harness.js';
-import { startPty, type PtySession } from './pty.js';
+import { send, startPty, type PtySession } from './pty.js';
 
 const ENTER = '\r';
 const ESC = '\x1b';
 const RIGHT = '\x1b[C';
-
-const pause = (ms = 60) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Sends each part as its own chunk (escape sequences never share a chunk with text). */
-async function send(tui: PtySession, ...parts: string[]): Promise<void> {
-  for (const part of parts) {
-    tui.write(part);
-    await pause();
-  }
-}
 
 async function withSetupTui(
   body: (tui: PtySession, sim: SimHost, host: FakeHost) => Promise<void>,

@@ -4,22 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSimHost, type SimHost } from '../support/sim-host.js';
-import { startPty, type PtySession } from './pty.js';
+import { send, startPty, type PtySession } from './pty.js';
 
 const TAB = '\t';
 const ENTER = '\r';
 const ESC = '\x1b';
 const PAGE_DOWN = '\x1b[6~';
-
-const pause = (ms = 60) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Sends each part as its own chunk (escape sequences never share a chunk with text). */
-async function send(tui: PtySession, ...parts: string[]): Promise<void> {
-  for (const part of parts) {
-    tui.write(part);
-    await pause();
-  }
-}
 
 const files = (host: SimHost) => ({
   vm: join(host.configDir, 'phoenix_vm_configs.json'),

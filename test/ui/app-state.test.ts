@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { FakeEngine } from '../../source/engine/fake-engine.js';
 import { handleKeys, initialState, type KeyContext } from '../../source/ui/model/app-state.js';
+import { keyContext } from './key-context.js';
 
-function ctx(engine = new FakeEngine(), readonly = false): KeyContext {
-  return {
-    readonly,
-    machines: engine.snapshot().machines,
-    activeRunIds: [],
-    runs: [],
-    runGuests: () => [],
-    check: (verb, ids) => engine.check(verb, ids),
-    pageSize: 10,
-  };
-}
+const ctx = (engine = new FakeEngine(), readonly = false): KeyContext =>
+  keyContext(engine, readonly);
 
 describe('UI state machine', () => {
   it('types a filter, keeps it with Enter, then marks two rows with two spaces in one chunk', () => {

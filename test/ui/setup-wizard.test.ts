@@ -20,19 +20,9 @@ import {
   wizardSaved,
   type WizardState,
 } from '../../source/ui/model/wizard.js';
+import { keyContext } from './key-context.js';
 
-function context(engine: FakeEngine, readonly = false): KeyContext {
-  return {
-    readonly,
-    machines: engine.snapshot().machines,
-    activeRunIds: [],
-    runs: [],
-    runGuests: () => [],
-    check: (verb, ids) => engine.check(verb, ids),
-    pageSize: 10,
-    checkDraft: (draft) => engine.checkDraft(draft),
-  };
-}
+const context = keyContext;
 const wctx = (ctx: KeyContext) => ({ checkDraft: ctx.checkDraft!, pageSize: 10 });
 const w = (s: UiState): WizardState => s.wizard!;
 const chars = (text: string) => [...text].map((c) => (c === ' ' ? 'space' : c));
