@@ -24,14 +24,19 @@ export function runsDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Writes one run's events as they happen. A feature may print thousands of lines a second: the
- * events are serialised as they come and written in batches, one write at a time (whatever
- * arrived while a write was on its way goes out in the next one). Nothing is dropped, the order
- * is kept, and no per-line write request or buffer is held meanwhile.
+ * Writes one run's events as they happen. A feature may print thousands of lines a second: each
+ * event is encoded at once into a chunk of bytes (no string per line waits in memory), and the
+ * chunks filled meanwhile go out together in one write while the previous write is on its way.
+ * Nothing is dropped, the order is kept, and what waits is at most what came during one write.
  */
 export class RunRecorder {
   private handle: Promise<FileHandle> | undefined;
-  private pending: string[] = [];
+  /** Chunks filled and waiting for the write in progress to end. */
+  private queue: Buffer[] = [];
+  private current: Buffer | undefined;
+  private used = 0;
+  /** Written chunks, for reuse. */
+  private spare: Buffer[] = [];
   private writing: Promise<void> | undefined;
   private failed: unknown;
   readonly listener: RunEventListener = (event) => this.write(event);
@@ -46,8 +51,29 @@ export class RunRecorder {
   }
 
   private write(event: RunEvent): void {
-    this.pending.push(JSON.stringify(event));
+    if (this.failed) return;
+    const record = JSON.stringify(event);
+    // At most three bytes per UTF-16 unit, and the newline.
+    const most = record.length * 3 + 1;
+    if (most > CHUNK) {
+      this.seal();
+      this.queue.push(Buffer.from(`${record}\n`));
+    } else {
+      if (!this.current || this.used + most > CHUNK) {
+        this.seal();
+        this.current = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK);
+      }
+      this.used += this.current.write(record, this.used);
+      this.current[this.used++] = 0x0a;
+    }
     this.writing ??= this.drain();
+  }
+
+  /** Queues the chunk being filled. */
+  private seal(): void {
+    if (this.current && this.used > 0) this.queue.push(this.current.subarray(0, this.used));
+    this.current = undefined;
+    this.used = 0;
   }
 
   private async drain(): Promise<void> {
@@ -56,15 +82,21 @@ export class RunRecorder {
         open(this.path, 'a', 0o640),
       );
       const file = await this.handle;
-      while (this.pending.length > 0) {
-        const batch = `${this.pending.join('\n')}\n`;
-        this.pending = [];
-        // An append-mode file handle writes the whole buffer (short writes are retried inside).
-        await file.writeFile(batch, 'utf8');
+      for (;;) {
+        this.seal();
+        if (this.queue.length === 0) break;
+        const chunks = this.queue;
+        this.queue = [];
+        await writeAll(file, chunks);
+        for (const chunk of chunks)
+          if (chunk.buffer.byteLength === CHUNK && this.spare.length < SPARE_CHUNKS)
+            this.spare.push(Buffer.from(chunk.buffer, chunk.byteOffset, CHUNK));
       }
     } catch (error) {
       this.failed ??= error;
-      this.pending = [];
+      this.queue = [];
+      this.current = undefined;
+      this.used = 0;
     } finally {
       this.writing = undefined;
     }
@@ -75,8 +107,27 @@ export class RunRecorder {
     while (this.writing) await this.writing;
     const handle = this.handle;
     this.handle = undefined;
+    this.spare = [];
     if (handle) await (await handle).close();
     if (this.failed) throw this.failed;
+  }
+}
+
+/** Bytes of records per chunk. */
+const CHUNK = 64 * 1024;
+/** Written chunks kept for reuse. */
+const SPARE_CHUNKS = 16;
+
+/** Appends the chunks in order (a write may take less than it was given). */
+async function writeAll(file: FileHandle, chunks: Buffer[]): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    let { bytesWritten } = await file.writev(rest);
+    let done = 0;
+    while (done < rest.length && bytesWritten >= rest[done]!.length)
+      bytesWritten -= rest[done++]!.length;
+    rest = rest.slice(done);
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
   }
 }
 

@@ -61,11 +61,20 @@ describe('run store', () => {
         });
       await new Promise((resolve) => setImmediate(resolve));
     }
+    // Records bigger than a write, and characters of several bytes.
+    const big = `${'ü漢'.repeat(100_000)}x`;
+    recorder.listener({ type: 'log', runId: 'r', at, taskId: 't', stepKey: 's', line: big });
+    for (let i = 0; i < 1000; i++)
+      recorder.listener({ type: 'log', runId: 'r', at, taskId: 't', stepKey: 's', line: `ü${i}` });
     recorder.listener({ type: 'run-finished', runId: 'r', at, status: 'succeeded', ms: 1 });
     await recorder.close();
     const events = readRun(dir, '20261121T100000Z-burst0')!;
     const lines = events.flatMap((event) => (event.type === 'log' ? [event.line] : []));
-    expect(lines).toEqual(Array.from({ length: 20_000 }, (_, i) => `l${i + 1}`));
+    expect(lines).toEqual([
+      ...Array.from({ length: 20_000 }, (_, i) => `l${i + 1}`),
+      big,
+      ...Array.from({ length: 1000 }, (_, i) => `ü${i}`),
+    ]);
     expect(events[0]!.type).toBe('run-started');
     expect(events.at(-1)!.type).toBe('run-finished');
   });
