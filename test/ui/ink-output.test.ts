@@ -1,0 +1,63 @@
+// ink's Output (patched, patches/ink+6.8.0.patch) builds each frame's lines without a styles copy
+// and four Sets per cell; its lines must stay exactly what ansi-tokenize's own functions make.
+import { styledCharsFromTokens, styledCharsToString, tokenize } from '@alcalzone/ansi-tokenize';
+import { describe, expect, it } from 'vitest';
+import Output from '../../node_modules/ink/build/output.js';
+
+const esc = (codes: string) => `\u001B[${codes}m`;
+const link = (url: string, text: string) => `\u001B]8;;${url}\u0007${text}\u001B]8;;\u0007`;
+
+const lines = [
+  'plain text',
+  `${esc('1')}bold${esc('22')} then ${esc('31')}red${esc('39')} and ${esc('2')}dim${esc('22')}`,
+  `${esc('32')}green ${esc('1')}green bold${esc('39')} bold only${esc('22')} none`,
+  `${esc('38;5;208')}orange ${esc('48;2;10;20;30')}on rgb${esc('49')}${esc('39')}`,
+  `${esc('7')}inverse to the end`,
+  `${esc('1')}${esc('1')}twice${esc('22')}${esc('4')}under${esc('24')}   `,
+  `wide 漢字 and ${esc('33')}✔ ⠋ … ─${esc('39')} symbols`,
+  `${link('https://example.org', 'a link')} after ${esc('36')}${link('https://x.y', 'cyan link')}${esc('39')}`,
+  `${esc('0')}reset ${esc('35')}magenta${esc('0')} reset`,
+  '',
+  `   ${esc('90')}grey after blanks${esc('39')}      `,
+];
+
+/** What ink 6.8 made of a row `width` wide with these writes ([column, text]) in order. */
+function reference(writes: [number, string][], width: number): string {
+  const blank = () => ({ type: 'char' as const, value: ' ', fullWidth: false, styles: [] });
+  const row: ReturnType<typeof styledCharsFromTokens> = Array.from({ length: width }, blank);
+  for (const [x, line] of writes) {
+    let offset = x;
+    for (const char of styledCharsFromTokens(tokenize(line))) {
+      row[offset] = char;
+      offset += char.fullWidth ? 2 : 1;
+      if (char.fullWidth) row[offset - 1] = { ...blank(), value: '', styles: char.styles };
+    }
+  }
+  return styledCharsToString(row.filter((cell) => cell !== undefined)).trimEnd();
+}
+
+describe('ink Output (patched)', () => {
+  it('makes the same lines as ansi-tokenize for styles, links, wide characters and blanks', () => {
+    for (const x of [0, 3]) {
+      const output = new Output({ width: 60, height: lines.length });
+      lines.forEach((line, y) => output.write(x, y, line, { transformers: [] }));
+      expect(output.get().output.split('\n')).toEqual(
+        lines.map((line) => reference([[x, line]], 60)),
+      );
+    }
+  });
+
+  it('keeps what overlapping writes leave of each', () => {
+    const writes: [number, string][] = [
+      [0, `${esc('31')}red red red red${esc('39')}`],
+      [4, `${esc('1')}BOLD${esc('22')}`],
+      [10, '漢字'],
+      [13, `${esc('4')}u${esc('24')}`],
+    ];
+    const output = new Output({ width: 30, height: 1 });
+    for (const [x, text] of writes) output.write(x, 0, text, { transformers: [] });
+    const made = output.get().output;
+    expect(made).toBe(reference(writes, 30));
+    expect(made).toContain('BOLD');
+  });
+});
