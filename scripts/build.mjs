@@ -3,6 +3,7 @@
 //   dist/phoenix.js  the whole CLI + TUI as one ESM file (esbuild), runs on plain Node >= 20.5
 //   dist/sim.js      the Proxmox simulator as one file
 //   dist/sim-bin/    qm, pct, pvesh, pvesm, pveam, ssh: thin launchers of dist/sim.js
+//   dist/sim-node-bin/  mkdir, chown, stat of a simulated node (for commands over ssh)
 import { build } from 'esbuild';
 import {
   chmodSync,
@@ -27,6 +28,7 @@ const dist = argValue('outdir') ?? join(root, 'dist');
 const version = argValue('version') ?? pkg.version;
 
 mkdirSync(join(dist, 'sim-bin'), { recursive: true });
+mkdirSync(join(dist, 'sim-node-bin'), { recursive: true });
 
 const common = {
   bundle: true,
@@ -106,6 +108,11 @@ import('./phoenix.js');
 for (const tool of ['qm', 'pct', 'pvesh', 'pvesm', 'pveam', 'ssh']) {
   const file = join(dist, 'sim-bin', tool);
   writeExecutable(file, `#!/bin/sh\nexec node "\${0%/*}/../sim.js" ${tool} "$@"\n`);
+}
+// A simulated node's own file commands, first on the PATH of the shell ssh starts there.
+for (const tool of ['mkdir', 'chown', 'stat']) {
+  const file = join(dist, 'sim-node-bin', tool);
+  writeExecutable(file, `#!/bin/sh\nexec node "\${0%/*}/../sim.js" __node ${tool} "$@"\n`);
 }
 // Stub system commands: guest-bin (apt-get, systemctl, ...) the simulator runs guest scripts
 // against, host-bin (zpool, pveum, timedatectl, ...) the demo's stand-in host runs setup against.

@@ -20,6 +20,7 @@ import { ParamError, SimError } from './errors.js';
 import { paths } from './env.js';
 import { listNodes } from './cluster.js';
 import { getStorage, volumePath } from './storage.js';
+import { onNode } from './node-root.js';
 
 const subdirs: Record<string, string> = {
   iso: 'template/iso',
@@ -62,7 +63,8 @@ function downloadUrl(ctx: Ctx, vars: Record<string, string>, params: Record<stri
   if (!rule.pattern.test(filename)) throw new ParamError({ filename: rule.message });
 
   const volname = content === 'import' ? `import/${filename}` : `${content}/${filename}`;
-  const file = volumePath(ctx.env, storage, volname);
+  // onto the node's own copy of a storage that is not shared
+  const file = volumePath(onNode(ctx.env, node), storage, volname);
   const dest = `${storage.path}/${subdirs[content]}/${filename}`;
   const url = params.url!;
   const algorithm = params['checksum-algorithm'];

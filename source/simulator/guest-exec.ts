@@ -20,6 +20,7 @@ import type { Ctx } from './context.js';
 import { getRuntime, guestRoot, loadConfig, findGuest } from './cluster.js';
 import { paths } from './env.js';
 import { sleepMs } from './fsutil.js';
+import { nodeRoot } from './node-root.js';
 
 export interface ExecResult {
   exitcode: number;
@@ -353,7 +354,7 @@ export function guestShim(ctx: Ctx): number {
  * kernel) the host's NVIDIA driver version in /proc.
  */
 function passThroughDevices(ctx: Ctx, root: string, props: Record<string, string>): void {
-  const hostFs = join(ctx.env.dir, 'fs');
+  const hostFs = nodeRoot(ctx.env);
   let nvidia = false;
   for (const [key, value] of Object.entries(props)) {
     if (!/^dev\d+$/.test(key)) continue;

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeConfig, type GuestConfig } from './config-file.js';
+import { nodeBlockDir, nodeRoot } from './node-root.js';
 
 export interface InitOptions {
   /** Extra random guests for scale tests (deterministic). */
@@ -79,19 +80,24 @@ export function initSimulator(dir: string, options: InitOptions = {}): InitResul
       'local-lvm': { total: 366276608 * 1024, baseUsed: 0 },
     }),
   );
-  seedHostGpus(join(dir, 'fs'), options.gpus ?? 1);
-  const vz = join(dir, 'fs', 'var', 'lib', 'vz');
-  for (const sub of ['template/iso', 'template/cache', 'dump', 'snippets', 'import', 'images']) {
-    mkdirSync(join(vz, sub), { recursive: true });
+  // Every node has its own files and local storages (node-root.ts): GPUs, the `local`
+  // directories with the Debian template every node downloaded, an empty `local-lvm`.
+  const env = { dir, node: nodes[0]!, latency: 0 };
+  for (const node of nodes) {
+    const root = nodeRoot(env, node);
+    seedHostGpus(root, options.gpus ?? 1);
+    const vz = join(root, 'var', 'lib', 'vz');
+    for (const sub of ['template/iso', 'template/cache', 'dump', 'snippets', 'import', 'images']) {
+      mkdirSync(join(vz, sub), { recursive: true });
+    }
+    writeFileSync(
+      join(vz, 'template', 'cache', 'debian-12-standard_12.7-1_amd64.tar.zst'),
+      JSON.stringify({ size: 132266967 }),
+    );
+    mkdirSync(nodeBlockDir(env, 'local-lvm', node), { recursive: true });
   }
-  writeFileSync(
-    join(vz, 'template', 'cache', 'debian-12-standard_12.7-1_amd64.tar.zst'),
-    JSON.stringify({ size: 132266967 }),
-  );
-  const lvm = join(dir, 'sim', 'lvm', 'local-lvm');
-  mkdirSync(lvm, { recursive: true });
-  const volume = (name: string, size: number) =>
-    writeFileSync(join(lvm, name), JSON.stringify({ size }));
+  const volume = (node: string, name: string, size: number) =>
+    writeFileSync(join(nodeBlockDir(env, 'local-lvm', node), name), JSON.stringify({ size }));
 
   const write = (node: string, kind: 'qemu' | 'lxc', vmid: number, config: GuestConfig) =>
     writeFileSync(
@@ -99,8 +105,8 @@ export function initSimulator(dir: string, options: InitOptions = {}): InitResul
       writeConfig(config, kind),
     );
 
-  volume('base-9000-disk-0', 3.5 * GiB);
-  volume('vm-9000-cloudinit', 4 * 1024 ** 2);
+  volume('pve', 'base-9000-disk-0', 3.5 * GiB);
+  volume('pve', 'vm-9000-cloudinit', 4 * 1024 ** 2);
   write('pve', 'qemu', 9000, {
     main: {
       props: {
@@ -150,7 +156,7 @@ export function initSimulator(dir: string, options: InitOptions = {}): InitResul
     const disk = [8, 16, 32, 64][Math.floor(random() * 4)]!;
     const memory = [512, 1024, 2048, 4096, 8192][Math.floor(random() * 5)]!;
     const cores = [1, 2, 4][Math.floor(random() * 3)]!;
-    volume(`vm-${vmid}-disk-0`, disk * GiB);
+    volume(node, `vm-${vmid}-disk-0`, disk * GiB);
     const props: Record<string, string> = qemu
       ? {
           agent: '1',

@@ -1,4 +1,4 @@
-// The Proxmox VE CLI simulator: dist/sim.js <qm|pct|pvesh|pvesm|pveam|ssh|__guest> args...
+// The Proxmox VE CLI simulator: dist/sim.js <qm|pct|pvesh|pvesm|pveam|ssh|__guest|__node> args...
 // State: $PVE_SIM_DIR (see init.ts); node: $PVE_SIM_NODE (default pve); latency: $PVE_SIM_LATENCY;
 // faults: faults.ts. Every call is appended to $PVE_SIM_DIR/calls.jsonl.
 import { appendFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { pvesmMain } from './pvesm.js';
 import { pveamMain } from './pveam.js';
 import { guestShim } from './guest-exec.js';
 import { sshMain } from './ssh.js';
+import { nodeFileMain } from './node-files.js';
+import { settleTasks } from './tasks.js';
 
 const tools: Record<string, ToolMain> = {
   qm: qmMain,
@@ -24,6 +26,7 @@ const tools: Record<string, ToolMain> = {
   pveam: pveamMain,
   ssh: sshMain,
   __guest: guestShim,
+  __node: nodeFileMain,
 };
 
 function report(ctx: Pick<Ctx, 'err'>, error: unknown): number {
@@ -84,9 +87,13 @@ function main(): number {
   try {
     faults = loadFaults(env);
     ctx.faults = faults;
+    // Workers that ran on after their call (another node's tasks) have got this far meanwhile.
+    settleTasks(env);
     // a Perl tool's start-up; ssh pays for its connection itself
-    if (tool !== '__guest' && tool !== 'ssh') ctx.delay('base');
-    const rule = tool === '__guest' ? undefined : matchFailure(env, faults, tool, args);
+    if (tool !== '__guest' && tool !== '__node' && tool !== 'ssh') ctx.delay('base');
+    // A node's file command (node-files.ts) is matched and logged under its own name.
+    const [called, calledArgs] = tool === '__node' ? [args[0] ?? '', args.slice(1)] : [tool, args];
+    const rule = tool === '__guest' ? undefined : matchFailure(env, faults, called, calledArgs);
     if (rule) {
       if (rule.stdout) out(rule.stdout.endsWith('\n') ? rule.stdout : `${rule.stdout}\n`);
       const message = rule.stderr ?? 'simulated failure';
@@ -99,7 +106,7 @@ function main(): number {
   if (tool !== '__guest') {
     const entry = {
       ts: new Date().toISOString(),
-      argv: [tool, ...args],
+      argv: tool === '__node' ? args : [tool, ...args],
       exit,
       ms: Math.round((performance.now() - started) * 10) / 10,
       node: env.node,

@@ -1,5 +1,5 @@
 // pct: LXC containers (reference §1, §3, §5).
-import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Ctx } from './context.js';
 import type { GuestConfig } from './config-file.js';
@@ -24,6 +24,7 @@ import {
 } from './cluster.js';
 import { checkLock, generateMac, hashPassword, normaliseTags } from './guest-common.js';
 import { withGuestLock } from './lock.js';
+import { nodeRoot, onNode } from './node-root.js';
 import { runInGuest } from './guest-exec.js';
 import { endpoint, type PropSchema } from './schema/schema.js';
 import { parsePropertyString, printPropertyString } from './schema/validate.js';
@@ -308,12 +309,46 @@ const create: SubCommand = {
   },
 };
 
-/** `--devN` paths are checked on the host (the simulated host's files live under fs/). */
+/** `--devN` paths are checked on the node (its files: node-root.ts). */
 function checkPassthroughDevice(ctx: Ctx, key: string, value: string): void {
   const path = /^(?:path=)?([^,]+)/.exec(value)?.[1] ?? '';
   if (!path) throw new SimError(`Path is not defined for passthrough device ${key}`);
-  if (!existsSync(join(ctx.env.dir, 'fs', path)))
+  if (!existsSync(join(nodeRoot(ctx.env), path)))
     throw new SimError(`Device ${path} does not exist`);
+}
+
+/**
+ * A bind mount's host directory must exist on the container's node when it starts: the
+ * pre-start hook dies (PVE::LXC::mountpoint_mount) and lxc-start gives up.
+ */
+function checkBindMounts(
+  ctx: Ctx,
+  vmid: number,
+  props: Record<string, string>,
+  node: string,
+): void {
+  for (const [key, value] of Object.entries(props)) {
+    if (!/^mp\d+$/.test(key)) continue;
+    const source = value.split(',')[0] ?? '';
+    if (!source.startsWith('/') || source.startsWith('/dev/')) continue;
+    let directory = false;
+    try {
+      directory = statSync(join(nodeRoot(ctx.env, node), source)).isDirectory();
+    } catch {
+      // missing
+    }
+    if (directory) continue;
+    ctx.err(
+      [
+        `directory '${source}' does not exist`,
+        'run_buffer: 571 Script exited with status 2',
+        `lxc_init: 845 Failed to run lxc.hook.pre-start for container "${vmid}"`,
+        `__lxc_start: 2034 Failed to initialize container "${vmid}"`,
+        '',
+      ].join('\n'),
+    );
+    throw new SimError(`startup for container '${vmid}' failed`);
+  }
 }
 
 const set: SubCommand = {
@@ -466,6 +501,7 @@ export function startCt(ctx: Ctx, vmid: number, skiplock: boolean, node = ctx.en
       throw new SimError(`you can't start a CT if it's a template`);
     checkLock(conf, 'lxc', skiplock, ['mounted']);
     ctx.delay('start');
+    checkBindMounts(ctx, vmid, conf.main.props, node);
     if (conf.pending) {
       const { delete: del, ...changes } = conf.pending.props;
       Object.assign(conf.main.props, changes);
@@ -828,7 +864,8 @@ const clone: SubCommand = {
               ? `create full clone of mountpoint ${k} (${vol})\n`
               : `create linked clone of mount point ${k} (${vol})\n`,
           );
-          mp.volume = allocVolume(ctx.env, sid, newid, size, {
+          // the new volumes are on the target node's storages
+          mp.volume = allocVolume(onNode(ctx.env, target), sid, newid, size, {
             format: 'raw',
             storageFull: ctx.faults.storageFull?.includes(sid),
           });
@@ -854,7 +891,7 @@ const clone: SubCommand = {
         markCreated(ctx.env, newid);
       } catch (error) {
         removeConfig(ctx.env, ref);
-        for (const v of allocated) freeVolume(ctx.env, v);
+        for (const v of allocated) freeVolume(onNode(ctx.env, target), v);
         throw error;
       } finally {
         release();

@@ -1,15 +1,15 @@
 // pveam: the container template catalogue (reference §7).
 import { existsSync, unlinkSync } from 'node:fs';
 import type { Ctx } from './context.js';
-import { SimError } from './errors.js';
+import { ParamError, SimError } from './errors.js';
 import { writeAtomic } from './fsutil.js';
 import {
   getStorage,
   listVolumes,
   parseVolid,
   readStorageCfg,
-  storageDir,
   volumePath,
+  type StorageDef,
 } from './storage.js';
 import { padRight } from './text.js';
 import { dispatch, paramError, task, type CommandTable, type SubCommand } from './command.js';
@@ -137,7 +137,7 @@ export const catalogue: TemplateInfo[] = [
   },
 ];
 
-const url = (t: TemplateInfo) =>
+export const templateUrl = (t: TemplateInfo) =>
   t.section === 'turnkeylinux'
     ? `http://mirror.turnkeylinux.org/turnkeylinux/images/proxmox/${t.file}`
     : `http://download.proxmox.com/images/system/${t.file}`;
@@ -174,6 +174,56 @@ const list: SubCommand = {
   },
 };
 
+/** What downloading a template onto a storage of the node `env` plays does: its log and result. */
+export function templateDownload(
+  ctx: Ctx,
+  env: Ctx['env'],
+  storage: StorageDef,
+  template: TemplateInfo,
+): { log: string[]; error?: string; writes: { file: string; content: string }[] } {
+  const file = volumePath(env, storage, `vztmpl/${template.file}`);
+  const shown = `${storage.path ?? `/mnt/pve/${storage.id}`}/template/cache/${template.file}`;
+  if (existsSync(file)) {
+    return {
+      log: [
+        'calculating checksum of existing file...OK, got correct file already, no need to download',
+      ],
+      writes: [],
+    };
+  }
+  if (ctx.faults.storageFull?.includes(storage.id))
+    return { log: [], error: 'download failed: write error: No space left on device', writes: [] };
+  const url = templateUrl(template);
+  return {
+    log: [
+      `downloading ${url} to ${shown}`,
+      `--2024-05-01 10:00:00--  ${url}`,
+      `Saving to: '${shown}.tmp.${process.pid}'`,
+      `     0K ........ ........ ........ ........ ........ ........ 100% 40.2M=${(template.size / 40e6).toFixed(1)}s`,
+      'calculating checksum...OK, checksum verified',
+      `download of '${url}' to '${shown}' finished`,
+    ],
+    writes: [{ file, content: JSON.stringify({ size: template.size }) }],
+  };
+}
+
+/** The checks `pveam download` and the API make before the task starts. */
+export function checkTemplateDownload(
+  ctx: Ctx,
+  node: string,
+  storageId: string,
+  templateFile: string,
+): { storage: StorageDef; template: TemplateInfo } {
+  const template = catalogue.find((entry) => entry.file === templateFile);
+  if (!template) throw new ParamError({ template: 'no such template' });
+  const storage = getStorage(ctx.env, storageId);
+  if (storage.nodes && !storage.nodes.includes(node))
+    throw new SimError(`storage '${storage.id}' is not available on node '${node}'`);
+  if (!storage.content.includes('vztmpl'))
+    throw new SimError(`storage '${storage.id}' does not support templates`);
+  return { storage, template };
+}
+
 const download: SubCommand = {
   spec: {
     name: 'pveam download',
@@ -181,34 +231,22 @@ const download: SubCommand = {
     positional: ['storage', 'template'],
   },
   run(ctx, { params }) {
-    const t = catalogue.find((c) => c.file === params.template);
-    if (!t) throw paramError(download.spec, { template: 'no such template' });
-    const storage = getStorage(ctx.env, params.storage!);
-    if (!storage.content.includes('vztmpl'))
-      throw new SimError(`storage '${storage.id}' does not support templates`);
+    let checked;
+    try {
+      checked = checkTemplateDownload(ctx, ctx.env.node, params.storage!, params.template!);
+    } catch (error) {
+      if (error instanceof ParamError) throw paramError(download.spec, error.errors);
+      throw error;
+    }
+    const { storage, template } = checked;
     return task(ctx, false, () => {
-      const file = volumePath(ctx.env, storage, `vztmpl/${t.file}`);
-      const shown = `${storage.path ?? `/mnt/pve/${storage.id}`}/template/cache/${t.file}`;
-      if (existsSync(file)) {
-        ctx.out(
-          'calculating checksum of existing file...OK, got correct file already, no need to download\n',
-        );
-        return;
-      }
-      if (ctx.faults.storageFull?.includes(storage.id)) {
-        throw new SimError(`download failed: write error: No space left on device`);
-      }
-      ctx.out(`downloading ${url(t)} to ${shown}\n`);
-      ctx.out(`--2024-05-01 10:00:00--  ${url(t)}\n`);
-      ctx.delay('download');
-      ctx.out(`Saving to: '${shown}.tmp.${process.pid}'\n`);
-      ctx.out(
-        `     0K ........ ........ ........ ........ ........ ........ 100% 40.2M=${(t.size / 40e6).toFixed(1)}s\n`,
-      );
-      writeAtomic(file, JSON.stringify({ size: t.size }));
-      ctx.out('calculating checksum...OK, checksum verified\n');
-      ctx.out(`download of '${url(t)}' to '${shown}' finished\n`);
-      void storageDir;
+      const outcome = templateDownload(ctx, ctx.env, storage, template);
+      if (outcome.error) throw new SimError(outcome.error);
+      const [first, ...rest] = outcome.log;
+      if (first !== undefined) ctx.out(`${first}\n`);
+      if (outcome.writes.length > 0) ctx.delay('download');
+      for (const line of rest) ctx.out(`${line}\n`);
+      for (const write of outcome.writes) writeAtomic(write.file, write.content);
     });
   },
 };

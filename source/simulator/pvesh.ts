@@ -27,6 +27,9 @@ import { pctMain } from './pct.js';
 import { catalogue } from './pveam.js';
 import { dhcpAddress } from './guest-exec.js';
 import { downloadUrlRoute } from './download-url.js';
+import { aplDownloadRoute } from './aplinfo.js';
+import { onNode as asNode } from './node-root.js';
+import { readTask } from './tasks.js';
 import { guestCreateRoutes, sshKeysAsFile } from './pvesh-create.js';
 
 type Json = Record<string, unknown>;
@@ -107,11 +110,12 @@ function guestEntry(
 }
 
 function storageEntries(ctx: Ctx, node: string): Json[] {
-  return readStorageCfg(ctx.env)
+  const env = asNode(ctx.env, node);
+  return readStorageCfg(env)
     .filter((s) => !s.nodes || s.nodes.includes(node))
     .map((s) => {
-      const { total } = storageCapacity(ctx.env, s.id);
-      const used = storageUsed(ctx.env, s);
+      const { total } = storageCapacity(env, s.id);
+      const used = storageUsed(env, s);
       return { storage: s, total, used };
     })
     .map(({ storage, total, used }) => ({
@@ -365,6 +369,7 @@ interface Route {
 
 const routes: Route[] = [
   downloadUrlRoute,
+  aplDownloadRoute,
   ...guestCreateRoutes,
   {
     method: 'GET',
@@ -631,9 +636,13 @@ const routes: Route[] = [
     method: 'GET',
     template: '/nodes/{node}/storage/{storage}/content',
     handler(ctx, vars, params) {
+      requireNode(ctx, vars.node!);
       const storage = readStorageCfg(ctx.env).find((s) => s.id === vars.storage);
       if (!storage) throw new SimError(`storage '${vars.storage}' does not exist`);
-      return listVolumes(ctx.env, storage)
+      if (storage.nodes && !storage.nodes.includes(vars.node!))
+        throw new SimError(`storage '${storage.id}' is not available on node '${vars.node}'`);
+      // the node's own copy of a storage that is not shared
+      return listVolumes(asNode(ctx.env, vars.node!), storage)
         .filter((v) => !params.content || v.content === params.content)
         .filter((v) => !params.vmid || v.vmid === Number(params.vmid))
         .map((v) => ({
@@ -702,14 +711,41 @@ const routes: Route[] = [
   {
     method: 'GET',
     template: '/nodes/{node}/tasks/{upid}/status',
-    handler: (_ctx, vars) => ({
-      upid: vars.upid,
-      status: 'stopped',
-      exitstatus: 'OK',
-      node: vars.node,
-      type: vars.upid!.split(':')[5],
-      user: 'root@pam',
-    }),
+    handler(ctx, vars) {
+      requireNode(ctx, vars.node!);
+      const upid = vars.upid!;
+      const [, node, pid, pstart, starttime, type, id, user] = upid.split(':');
+      if (!/^UPID:/.test(upid) || node === undefined || user === undefined)
+        throw new SimError(`unable to parse worker upid '${upid}'`);
+      const task = readTask(ctx.env, upid);
+      // A task the simulator ran in one go (guest creates, clones, power actions) ended well.
+      return {
+        upid,
+        node,
+        pid: parseInt(pid!, 16),
+        pstart: parseInt(pstart!, 16),
+        starttime: parseInt(starttime!, 16),
+        type,
+        id,
+        user,
+        status: task?.status ?? 'stopped',
+        ...(task && task.status === 'running' ? {} : { exitstatus: task?.exitstatus ?? 'OK' }),
+      };
+    },
+  },
+  {
+    method: 'GET',
+    template: '/nodes/{node}/tasks/{upid}/log',
+    handler(ctx, vars, params) {
+      requireNode(ctx, vars.node!);
+      const task = readTask(ctx.env, vars.upid!);
+      const lines = task?.log ?? ['TASK OK'];
+      const start = Number(params.start ?? 0);
+      const limit = Number(params.limit ?? 50);
+      return lines
+        .map((t, index) => ({ n: index + 1, t }))
+        .slice(start, limit === 0 ? undefined : start + limit);
+    },
   },
 ];
 

@@ -1,6 +1,5 @@
 // pvesm: storage status and content listings (reference §7).
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Ctx } from './context.js';
 import { SimError } from './errors.js';
 import {
@@ -11,6 +10,7 @@ import {
   listVolumes,
   readStorageCfg,
   storageCapacity,
+  storageDir,
   storageUsed,
   volumeExists,
   writeStorageCfg,
@@ -135,9 +135,17 @@ const add: SubCommand = {
     if (type === 'nfs' || type === 'cifs') props.path ??= `/mnt/pve/${params.storage}`;
     if (type === 'dir' || type === 'nfs' || type === 'cifs') {
       props.content ??= type === 'dir' ? 'vztmpl,iso,backup' : 'images';
-      mkdirSync(join(ctx.env.dir, 'fs', props.path!), { recursive: true });
     } else props.content ??= 'images,rootdir';
-    const def = { id: params.storage!, type, content: [], shared: false, disabled: false, props };
+    const def = {
+      id: params.storage!,
+      type,
+      content: [],
+      shared: props.shared === '1',
+      disabled: false,
+      path: props.path,
+      props,
+    };
+    if (props.path !== undefined) mkdirSync(storageDir(ctx.env, def), { recursive: true });
     writeStorageCfg(ctx.env, [...storages, def]);
   },
 };

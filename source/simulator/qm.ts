@@ -33,6 +33,7 @@ import {
   validSnapname,
 } from './guest-common.js';
 import { withGuestLock } from './lock.js';
+import { nodeRoot, onNode } from './node-root.js';
 import { bootDelays } from './latency.js';
 import {
   bootDisk,
@@ -907,6 +908,8 @@ const clone: SubCommand = {
       }
     }
     const ref: GuestRef = { vmid: newid, kind: 'qemu', node: target };
+    // the new volumes are on the target node's storages
+    const targetEnv = onNode(ctx.env, target);
     return task(ctx, true, () => {
       mutate(ctx, newid, () => {
         const existing = findGuest(ctx.env, newid);
@@ -946,7 +949,7 @@ const clone: SubCommand = {
           const sid = params.storage ?? parseVolid(volid)!.storage;
           if (cloudinit) {
             ctx.out(`create full clone of drive ${k} (${volid})\n`);
-            drive.file = allocVolume(ctx.env, sid, newid, 4 * 1024 ** 2, {
+            drive.file = allocVolume(targetEnv, sid, newid, 4 * 1024 ** 2, {
               cloudinit: true,
               storageFull: ctx.faults.storageFull?.includes(sid),
             });
@@ -958,7 +961,7 @@ const clone: SubCommand = {
             ctx.out(`create full clone of drive ${k} (${volid})\n`);
             const storage = getStorage(ctx.env, sid);
             const format = storage.type === 'dir' ? (params.format ?? 'qcow2') : undefined;
-            drive.file = allocVolume(ctx.env, sid, newid, size, {
+            drive.file = allocVolume(targetEnv, sid, newid, size, {
               format,
               storageFull: ctx.faults.storageFull?.includes(sid),
             });
@@ -973,7 +976,7 @@ const clone: SubCommand = {
             const parsed = parseVolid(volid)!;
             const storage = getStorage(ctx.env, parsed.storage);
             const baseName = parsed.volname;
-            let newVol = allocVolume(ctx.env, parsed.storage, newid, size, {
+            let newVol = allocVolume(targetEnv, parsed.storage, newid, size, {
               storageFull: ctx.faults.storageFull?.includes(parsed.storage),
             });
             allocated.push(newVol);
@@ -999,7 +1002,7 @@ const clone: SubCommand = {
         if (src.pending) ctx.err('WARN: pending changes are not cloned\n');
       } catch (error) {
         removeConfig(ctx.env, ref);
-        for (const v of allocated) freeVolume(ctx.env, v);
+        for (const v of allocated) freeVolume(targetEnv, v);
         if (error instanceof SimError) throw new SimError(`clone failed: ${error.message}`);
         throw error;
       }
@@ -1295,9 +1298,9 @@ export function snapshotCommands(kind: 'qemu' | 'lxc'): Record<string, SubComman
   };
 }
 
-/** Resolves a host path for import: the real file, or the same path inside the state dir's fs/. */
+/** Resolves a host path for import: the same path in the node's files, or the real file. */
 function importSource(ctx: Ctx, source: string): string | undefined {
-  for (const candidate of [join(ctx.env.dir, 'fs', source), source]) {
+  for (const candidate of [join(nodeRoot(ctx.env), source), source]) {
     try {
       if (statSync(candidate).isFile()) return candidate;
     } catch {

@@ -2,14 +2,16 @@
 // own migration uses (`ssh -e none -o BatchMode=yes -o HostKeyAlias=NODE root@IP -- COMMAND`).
 // `ssh [options] [user@]host [--] [command…]` runs the command with bash as root on that node —
 // PVE_SIM_NODE=<node>, stdin/stdout/stderr passed through — and exits with the command's status.
+// There, mkdir, chown and stat act on the node's own files (node-files.ts).
 // Hosts are node names (/etc/hosts of a cluster has them) and node addresses (/cluster/status);
 // anything else fails like OpenSSH does: a message on stderr and exit 255.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Ctx } from './context.js';
 import { listNodes, nodeAddress } from './cluster.js';
 import { SimError } from './errors.js';
+import { nodeRoot } from './node-root.js';
 
 const USAGE = `usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address]
            [-c cipher_spec] [-D [bind_address:]port] [-E log_file]
@@ -105,13 +107,15 @@ function resolveNode(ctx: Ctx, host: string): string {
 }
 
 /**
- * root's PATH on a Proxmox node, with the simulator's tools (dist/sim-bin beside sim.js) in
- * front of the system's, and the directory of the node binary their launchers start.
+ * root's PATH on a Proxmox node, with the simulator's tools in front of the system's: the node's
+ * own file commands (dist/sim-node-bin: mkdir, chown, stat on that node's files, node-files.ts),
+ * the Proxmox tools (dist/sim-bin), and the directory of the node binary their launchers start.
  */
 function nodePath(): string {
-  const simBin = join(dirname(process.argv[1] ?? ''), 'sim-bin');
+  const dist = dirname(process.argv[1] ?? '');
+  const simBins = ['sim-node-bin', 'sim-bin'].map((name) => join(dist, name));
   return [
-    ...(existsSync(simBin) ? [simBin] : []),
+    ...simBins.filter((dir) => existsSync(dir)),
     dirname(process.execPath),
     '/usr/local/sbin',
     '/usr/local/bin',
@@ -140,9 +144,13 @@ export function sshMain(ctx: Ctx): number {
   if (user !== 'root') throw failure(`${user}@${host}: Permission denied (publickey,password).`);
   ctx.delay('sshConnect');
 
+  // root's home is the node's /root: its shell reads that node's startup files (bash sources
+  // ~/.bashrc for ssh), never the ones of the machine the simulator runs on.
+  const home = join(nodeRoot(ctx.env, node), 'root');
+  mkdirSync(home, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     PATH: nodePath(),
-    HOME: '/root',
+    HOME: home,
     USER: 'root',
     LOGNAME: 'root',
     SHELL: '/bin/bash',
@@ -157,7 +165,11 @@ export function sshMain(ctx: Ctx): number {
   if (invocation.command.length === 0)
     ctx.err('Pseudo-terminal will not be allocated because stdin is not a terminal.\n');
   const line = invocation.command.join(' ');
-  const shell = spawnSync('bash', line ? ['-c', line] : ['-s'], { stdio: 'inherit', env });
+  const shell = spawnSync('bash', line ? ['-c', line] : ['-s'], {
+    stdio: 'inherit',
+    env,
+    cwd: home,
+  });
   if (shell.error) throw failure(`ssh: ${node}: ${shell.error.message}`);
   // A command killed by a signal ends the session with 255, like OpenSSH's client.
   return shell.status ?? 255;

@@ -1,6 +1,8 @@
-// storage.cfg and volumes. Dir storages map their path into the state dir ($PVE_SIM_DIR/fs/...);
-// lvmthin volumes are small JSON files under sim/lvm/<storage>/. Volume files hold {"size": N}
-// (snippets hold their real content).
+// storage.cfg and volumes. Dir storages map their path into the state dir, block storages
+// (lvmthin, …) keep small JSON files per volume; a storage that is not shared has one store per
+// node (node-root.ts: fs/… and sim/lvm/<storage>/ for the first node). Volume files hold
+// {"size": N} (snippets hold their real content). Calls act on the storages of the node they play
+// (env.node); pass `onNode(env, node)` for another node's.
 import {
   existsSync,
   mkdirSync,
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { SimError } from './errors.js';
 import { paths, type SimEnv } from './env.js';
 import { readJson, readText, writeAtomic } from './fsutil.js';
+import { nodeBlockDir, nodeRoot } from './node-root.js';
 
 export interface StorageDef {
   id: string;
@@ -79,9 +82,23 @@ export function getStorage(env: SimEnv, id: string): StorageDef {
   return storage;
 }
 
-/** Where a dir storage's path lives inside the state dir. */
+/** Storage types that are one store for the whole cluster even without `shared 1`. */
+const sharedTypes = new Set(['nfs', 'cifs', 'cephfs', 'rbd', 'glusterfs', 'iscsi', 'iscsidirect']);
+
+/** One store that every node sees (`shared 1`, or a network storage), not one per node. */
+export function isShared(storage: StorageDef): boolean {
+  return storage.shared || sharedTypes.has(storage.type);
+}
+
+/** Where a dir storage's path lives inside the state dir (this node's copy unless shared). */
 export function storageDir(env: SimEnv, storage: StorageDef): string {
-  return join(env.dir, 'fs', storage.path ?? `/mnt/pve/${storage.id}`);
+  const root = isShared(storage) ? join(env.dir, 'fs') : nodeRoot(env);
+  return join(root, storage.path ?? `/mnt/pve/${storage.id}`);
+}
+
+/** Where a block storage's volumes live (this node's copy unless shared). */
+function blockDir(env: SimEnv, storage: StorageDef): string {
+  return isShared(storage) ? paths.sim(env.dir, 'lvm', storage.id) : nodeBlockDir(env, storage.id);
 }
 
 const fileBased = (s: StorageDef) => ['dir', 'nfs', 'cifs', 'cephfs', 'btrfs'].includes(s.type);
@@ -96,7 +113,7 @@ const subdirs: Record<string, string> = {
 
 /** Path (inside the state dir) of a volume's backing file. */
 export function volumePath(env: SimEnv, storage: StorageDef, volname: string): string {
-  if (!fileBased(storage)) return paths.sim(env.dir, 'lvm', storage.id, volname);
+  if (!fileBased(storage)) return join(blockDir(env, storage), volname);
   // a linked clone on a dir storage: <base vmid>/base-X.qcow2/<vmid>/vm-Y.qcow2
   const linked = /^\d+\/base-[^/]+\/(\d+\/.+)$/.exec(volname);
   if (linked) volname = linked[1]!;
@@ -172,7 +189,7 @@ export function listVolumes(env: SimEnv, storage: StorageDef): Volume[] {
     return m ? { vmid: Number(m[1]), format: m[2] ?? 'raw' } : undefined;
   };
   if (!fileBased(storage)) {
-    const dir = paths.sim(env.dir, 'lvm', storage.id);
+    const dir = blockDir(env, storage);
     let names: string[] = [];
     try {
       names = readdirSync(dir);

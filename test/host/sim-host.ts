@@ -25,7 +25,14 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../..');
 function snapshotDist(root: string): string {
   const dist = join(root, 'dist');
   mkdirSync(dist, { recursive: true });
-  for (const entry of ['cli.js', 'phoenix.js', 'sim.js', 'sim-bin', 'sim-guest-bin']) {
+  for (const entry of [
+    'cli.js',
+    'phoenix.js',
+    'sim.js',
+    'sim-bin',
+    'sim-node-bin',
+    'sim-guest-bin',
+  ]) {
     const from = join(repoRoot, 'dist', entry);
     if (existsSync(from)) cpSync(from, join(dist, entry), { recursive: true });
   }

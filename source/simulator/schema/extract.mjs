@@ -76,6 +76,8 @@ const wanted = [
   'POST /nodes/{node}/storage/{storage}/download-url',
   'GET /nodes/{node}/aplinfo',
   'POST /nodes/{node}/aplinfo',
+  'GET /nodes/{node}/tasks/{upid}/status',
+  'GET /nodes/{node}/tasks/{upid}/log',
 ];
 
 const byPath = new Map();
