@@ -12,7 +12,10 @@ import type { GuestRef } from '../inventory/types.js';
 
 /**
  * The few host files Phoenix changes itself, beside the Proxmox tools: directories for container
- * bind mounts, and raw `lxc.*` lines in a container's config (no tool sets those).
+ * bind mounts, and raw `lxc.*` lines in a container's config (no tool sets those). On this node
+ * directly; a bind mount's directory on another node with mkdir, chown and stat over root SSH
+ * (the commands below, run by host.ts), since no API reaches another node's files. The config
+ * files are in /etc/pve, which every node of a cluster shares.
  *
  * PHOENIX_HOST_ROOT (default `/`) and PHOENIX_PVE_DIR (default `/etc/pve`) move them: the demo and
  * the tests point them into the simulated host (`$PVE_SIM_DIR/fs` and `$PVE_SIM_DIR`), so a laptop
@@ -61,16 +64,47 @@ export function ensureHostDirectory(
   return { path, created, ...(owner ? { owner } : {}), chowned };
 }
 
+/** A host directory as it is now: missing, or its owner. */
+export interface DirectoryState {
+  exists: boolean;
+  uid?: number;
+  gid?: number;
+}
+
 /** What a host directory looks like now (for plans): missing, or its owner. */
 export function hostDirectoryState(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
-): { exists: boolean; uid?: number; gid?: number } {
+): DirectoryState {
   const real = hostPath(path, env);
   if (!existsSync(real)) return { exists: false };
   const stat = statSync(real);
   return { exists: true, uid: stat.uid, gid: stat.gid };
 }
+
+/** `stat` of a directory on another node: its owner as `uid:gid` (exit 1 when it is missing). */
+export function directoryStatArgv(path: string): string[] {
+  return ['stat', '-c', '%u:%g', '--', path];
+}
+
+/** Creates a directory on another node as ensureHostDirectory does here: parents too, mode 0755. */
+export function makeDirectoryArgv(path: string): string[] {
+  return ['mkdir', '-p', '-m', '0755', '--', path];
+}
+
+export function chownArgv(path: string, owner: { uid: number; gid: number }): string[] {
+  return ['chown', `${owner.uid}:${owner.gid}`, '--', path];
+}
+
+/** The owner `stat -c %u:%g` printed. */
+export function parseDirectoryStat(stdout: string): DirectoryState {
+  const match = /^(\d+):(\d+)$/m.exec(stdout.trim());
+  if (!match) throw new Error(`stat printed no owner: ${JSON.stringify(stdout.slice(0, 200))}`);
+  return { exists: true, uid: Number(match[1]), gid: Number(match[2]) };
+}
+
+/** The part of stat's message that says the path is missing. */
+export const MISSING_PATH = /No such file or directory/;
 
 /**
  * Adds raw `lxc.*` lines to a container's config file, each only if that exact line is not there:

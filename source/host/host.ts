@@ -49,6 +49,17 @@ import {
   type SnapshotOptions,
 } from './commands.js';
 import { HostError } from './errors.js';
+import {
+  chownArgv,
+  directoryStatArgv,
+  ensureHostDirectory,
+  hostDirectoryState,
+  makeDirectoryArgv,
+  MISSING_PATH,
+  parseDirectoryStat,
+  type DirectoryChange,
+  type DirectoryState,
+} from './host-files.js';
 import { nodeShellArgv, type RemoteNode } from './node-shell.js';
 import { resolveLocalNode } from './node.js';
 import {
@@ -75,6 +86,9 @@ export interface HostOptions {
 
 /** Options a single call may override. */
 export type CallOptions = Pick<RunOptions, 'signal' | 'timeoutMs' | 'input' | 'kind' | 'onLine'>;
+
+/** Gets each command line as it is about to run (redacted), for a run's log. */
+export type Announce = (argv: readonly string[]) => void;
 
 /** The only way Phoenix touches a Proxmox host. */
 export interface Host {
@@ -138,6 +152,27 @@ export interface Host {
   runOnNode(node: string, argv: readonly string[], options?: CallOptions): Promise<HostResult>;
   /** The command line runOnNode runs (for the run log), cluster-aware. */
   nodeCommand(node: string, argv: readonly string[]): Promise<string[]>;
+
+  /**
+   * A directory on a node of the cluster (a bind mount's source): missing, or its owner. Here
+   * from the file system (PHOENIX_HOST_ROOT); on another node with `stat` over root SSH.
+   */
+  directoryState(
+    node: string,
+    path: string,
+    options?: CallOptions & { announce?: Announce },
+  ): Promise<DirectoryState>;
+  /**
+   * Creates a directory on a node (parents too, mode 0755) and gives it the owner, each only
+   * when needed: here directly; on another node with `stat`, then `mkdir` and `chown` as needed,
+   * over root SSH. Says what it changed.
+   */
+  ensureDirectory(
+    node: string,
+    path: string,
+    owner?: { uid: number; gid: number },
+    options?: CallOptions & { announce?: Announce },
+  ): Promise<DirectoryChange>;
 }
 
 export function createHost(hostOptions: HostOptions = {}): Host {
@@ -345,6 +380,47 @@ export function createHost(hostOptions: HostOptions = {}): Host {
       if (node === (await localNode())) return [...argv];
       return nodeShellArgv(await remoteNode(node), argv);
     },
+
+    async directoryState(node, path, options = {}) {
+      if (node === (await localNode())) return hostDirectoryState(path, env);
+      const { announce, ...call } = options;
+      return remoteDirectoryState(await remoteNode(node, call), path, call, announce);
+    },
+
+    async ensureDirectory(node, path, owner, options = {}) {
+      if (node === (await localNode())) return ensureHostDirectory(path, owner, env);
+      const { announce, ...call } = options;
+      const remote = await remoteNode(node, call);
+      const onNode = (argv: string[]) => {
+        announce?.(nodeShellArgv(remote, argv));
+        return runOn(remote, argv, { kind: 'read', ...call });
+      };
+      const before = await remoteDirectoryState(remote, path, call, announce);
+      if (!before.exists) await onNode(makeDirectoryArgv(path));
+      // A new directory belongs to root.
+      const current = before.exists ? before : { uid: 0, gid: 0 };
+      const chown = owner !== undefined && (current.uid !== owner.uid || current.gid !== owner.gid);
+      if (chown) await onNode(chownArgv(path, owner));
+      return { path, created: !before.exists, ...(owner ? { owner } : {}), chowned: chown };
+    },
   };
+
+  /** `stat` of a directory on another node: missing (stat says so, exit 1), or its owner. */
+  async function remoteDirectoryState(
+    remote: RemoteNode,
+    path: string,
+    call: CallOptions,
+    announce: Announce | undefined,
+  ): Promise<DirectoryState> {
+    const argv = directoryStatArgv(path);
+    announce?.(nodeShellArgv(remote, argv));
+    try {
+      return parseDirectoryStat((await runOn(remote, argv, { kind: 'read', ...call })).stdout);
+    } catch (error) {
+      if (error instanceof HostError && error.exitCode === 1 && MISSING_PATH.test(error.stderr))
+        return { exists: false };
+      throw error;
+    }
+  }
   return host;
 }

@@ -1,10 +1,18 @@
 /** The host adapter's public surface: the only way Phoenix touches a Proxmox host. */
-export { createHost, type CallOptions, type Host, type HostOptions } from './host.js';
+export {
+  createHost,
+  type Announce,
+  type CallOptions,
+  type Host,
+  type HostOptions,
+} from './host.js';
+export type { DirectoryChange, DirectoryState } from './host-files.js';
 export { HostError, classifyFailure, type HostErrorDetails, type HostErrorKind } from './errors.js';
 export { hintFor } from './hints.js';
 export {
   DEFAULT_TIMEOUTS,
   HOST_TOOLS,
+  NODE_FILE_TOOLS,
   guessCallKind,
   runHostCommand,
   type CallKind,

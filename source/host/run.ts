@@ -4,9 +4,15 @@ import { classifyFailure, HostError, silentFailure } from './errors.js';
 import { nodeShellArgv, sshFailure, type RemoteNode } from './node-shell.js';
 import { redactArgv, redactText } from './redact.js';
 
-/** The Proxmox tools the adapter may run; nothing else is ever executed. */
+/** The Proxmox tools the adapter may run; nothing else is ever executed here. */
 export const HOST_TOOLS = ['qm', 'pct', 'pvesh', 'pvesm', 'pveam'] as const;
 export type HostTool = (typeof HOST_TOOLS)[number];
+
+/**
+ * On another node of the cluster, also these file commands, for what Phoenix does to this
+ * node's files itself (a bind mount's directory, host-files.ts): no API reaches another node's.
+ */
+export const NODE_FILE_TOOLS = ['stat', 'mkdir', 'chown'] as const;
 
 /** How long a kind of call may take before Phoenix gives up on it. */
 export type CallKind = 'read' | 'lifecycle' | 'worker';
@@ -87,6 +93,7 @@ const lifecycleSubcommands = new Set(['start', 'stop', 'shutdown', 'reboot', 'su
 /** The timeout class of a command, from its tool and subcommand. */
 export function guessCallKind(argv: readonly string[]): CallKind {
   const [tool, sub, path] = argv;
+  if ((NODE_FILE_TOOLS as readonly string[]).includes(tool ?? '')) return 'read';
   if (tool === 'pvesm' && (sub === 'status' || sub === 'list')) return 'read';
   if (tool === 'pveam' && (sub === 'list' || sub === 'available')) return 'read';
   if (tool === 'pvesh') {
@@ -114,10 +121,11 @@ export async function runHostCommand(
   options: RunOptions = {},
 ): Promise<HostResult> {
   const [tool] = argv;
-  if (!tool || !(HOST_TOOLS as readonly string[]).includes(tool)) {
-    throw new Error(
-      `not a Proxmox tool: ${String(tool)} (expected one of ${HOST_TOOLS.join(', ')})`,
-    );
+  const allowed: readonly string[] = options.onNode
+    ? [...HOST_TOOLS, ...NODE_FILE_TOOLS]
+    : HOST_TOOLS;
+  if (!tool || !allowed.includes(tool)) {
+    throw new Error(`not a Proxmox tool: ${String(tool)} (expected one of ${allowed.join(', ')})`);
   }
   const kind = options.kind ?? guessCallKind(argv);
   const timeout = options.timeoutMs ?? options.timeouts?.[kind] ?? DEFAULT_TIMEOUTS[kind];

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostError } from '../../source/host/errors.js';
 import { hintFor } from '../../source/host/hints.js';
@@ -142,5 +144,90 @@ describe('commands on another node of the simulated cluster', () => {
     expect(error).toBeInstanceOf(HostError);
     expect(error.kind).toBe('not-found');
     expect(error.message).toBe("node 'pve9' is not a member of this cluster (pve, pve2)");
+  });
+
+  it("makes a bind mount's directory on the node, owned as asked, only what is missing", async () => {
+    const announced: string[] = [];
+    const options = { announce: (argv: readonly string[]) => announced.push(argv.join(' ')) };
+    const ssh =
+      'ssh -e none -o BatchMode=yes -o HostKeyAlias=pve2 -o ConnectTimeout=15 root@192.168.1.11 --';
+    expect(await host.directoryState('pve2', '/srv/far/data', options)).toEqual({ exists: false });
+    const made = await host.ensureDirectory(
+      'pve2',
+      '/srv/far/data',
+      { uid: 101000, gid: 101000 },
+      options,
+    );
+    expect(made).toEqual({
+      path: '/srv/far/data',
+      created: true,
+      owner: { uid: 101000, gid: 101000 },
+      chowned: true,
+    });
+    expect(announced).toEqual([
+      `${ssh} stat -c %u:%g -- /srv/far/data`,
+      `${ssh} stat -c %u:%g -- /srv/far/data`,
+      `${ssh} mkdir -p -m 0755 -- /srv/far/data`,
+      `${ssh} chown 101000:101000 -- /srv/far/data`,
+    ]);
+    // On pve2's files, not this node's.
+    const stats = statSync(join(sim.dir, 'sim', 'nodes', 'pve2', 'fs', 'srv', 'far', 'data'));
+    expect([stats.uid, stats.gid]).toEqual([101000, 101000]);
+    expect(existsSync(join(sim.dir, 'fs', 'srv', 'far'))).toBe(false);
+    expect(await host.directoryState('pve2', '/srv/far/data')).toEqual({
+      exists: true,
+      uid: 101000,
+      gid: 101000,
+    });
+
+    // Again: it only looks. Another owner: only chown.
+    const before = sim.calls().length;
+    expect(
+      await host.ensureDirectory('pve2', '/srv/far/data', { uid: 101000, gid: 101000 }),
+    ).toMatchObject({ created: false, chowned: false });
+    expect(
+      await host.ensureDirectory('pve2', '/srv/far/data', { uid: 100000, gid: 100000 }),
+    ).toMatchObject({
+      created: false,
+      chowned: true,
+    });
+    expect(
+      sim
+        .calls()
+        .slice(before)
+        .filter((call) => call.argv[0] !== 'ssh')
+        .map((call) => `${call.node}: ${call.argv.join(' ')}`),
+    ).toEqual([
+      'pve2: stat -c %u:%g -- /srv/far/data',
+      'pve2: stat -c %u:%g -- /srv/far/data',
+      'pve2: chown 100000:100000 -- /srv/far/data',
+    ]);
+  });
+
+  it("keeps to this node's files for this node, and fails clearly on the other", async () => {
+    const here = createHost({ env: { ...sim.env, PHOENIX_HOST_ROOT: join(sim.dir, 'fs') } });
+    expect(await here.ensureDirectory('pve', '/srv/near')).toMatchObject({ created: true });
+    expect(existsSync(join(sim.dir, 'fs', 'srv', 'near'))).toBe(true);
+    expect(await here.directoryState('pve', '/srv/near')).toMatchObject({ exists: true });
+
+    const faults = {
+      fail: [
+        {
+          tool: 'mkdir',
+          stderr: "mkdir: cannot create directory '/srv/x': Read-only file system",
+          exit: 1,
+        },
+      ],
+    };
+    const broken = createHost({ env: { ...sim.env, PVE_SIM_FAULTS: JSON.stringify(faults) } });
+    const error = (await broken
+      .ensureDirectory('pve2', '/srv/x')
+      .catch((e: unknown) => e)) as HostError;
+    expect(error).toBeInstanceOf(HostError);
+    expect(error.message).toBe("mkdir: cannot create directory '/srv/x': Read-only file system");
+    expect(error.exitCode).toBe(1);
+    expect(error.argv.at(-1)).toBe('mkdir -p -m 0755 -- /srv/x');
+    // Only over SSH: here, a file command is refused before anything runs.
+    await expect(host.run(['mkdir', '/srv/y'])).rejects.toThrow('not a Proxmox tool: mkdir');
   });
 });
