@@ -1,8 +1,14 @@
-// ink's Output (patched, patches/ink+6.8.0.patch) builds each frame's lines without a styles copy
-// and four Sets per cell; its lines must stay exactly what ansi-tokenize's own functions make.
+// ink as patched (patches/ink+6.8.0.patch): Output builds each frame's lines without a styles copy
+// and four Sets per cell (its lines must stay exactly what ansi-tokenize's own functions make), and
+// the text caches of measureText and wrapText are bounded (they kept every text ever rendered).
 import { styledCharsFromTokens, styledCharsToString, tokenize } from '@alcalzone/ansi-tokenize';
-import { describe, expect, it } from 'vitest';
+import { Box, Text } from 'ink';
+import { cleanup, render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import BoundedCache from '../../node_modules/ink/build/bounded-cache.js';
 import Output from '../../node_modules/ink/build/output.js';
+
+afterEach(() => cleanup());
 
 const esc = (codes: string) => `\u001B[${codes}m`;
 const link = (url: string, text: string) => `\u001B]8;;${url}\u0007${text}\u001B]8;;\u0007`;
@@ -59,5 +65,34 @@ describe('ink Output (patched)', () => {
     const made = output.get().output;
     expect(made).toBe(reference(writes, 30));
     expect(made).toContain('BOLD');
+  });
+});
+
+describe('ink text caches (patched)', () => {
+  it('keep a bounded number of texts, the most recently used', () => {
+    const cache = new BoundedCache<string, number>(3);
+    for (const key of ['a', 'b', 'c']) cache.set(key, key.charCodeAt(0));
+    expect(cache.get('a')).toBe(97); // now the most recent
+    cache.set('d', 100);
+    expect(cache.get('b')).toBeUndefined();
+    expect([cache.get('a'), cache.get('c'), cache.get('d')]).toEqual([97, 99, 100]);
+    for (let i = 0; i < 10_000; i++) cache.set(`line ${i}`, i);
+    expect(cache.get('line 9999')).toBe(9999);
+    expect(cache.get('line 9996')).toBeUndefined();
+  });
+
+  it('wrap a text for its own width, not for another text whose key looked the same', () => {
+    const wide = render(
+      <Box width={15}>
+        <Text>一二三四五六七八九十</Text>
+      </Box>,
+    );
+    expect(wide.lastFrame()).toBe('一二三四五六七\n八九十');
+    const narrow = render(
+      <Box width={5}>
+        <Text>一二三四五六七八九十1</Text>
+      </Box>,
+    );
+    expect(narrow.lastFrame()).toBe('一二\n三四\n五六\n七八\n九十1');
   });
 });
