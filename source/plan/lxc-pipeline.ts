@@ -4,20 +4,20 @@ import type { GuestConfig } from '../inventory/types.js';
 import { lxcSettings } from '../reconcile/desired.js';
 import { StepError } from '../runner/step-error.js';
 import { convergeStep, setCommand } from './steps.js';
-import {
-  addRawLxcLines,
-  ensureHostDirectory,
-  hostDirectoryState,
-  rawLxcLine,
-} from '../host/host-files.js';
+import { addRawLxcLines, chownArgv, makeDirectoryArgv, rawLxcLine } from '../host/host-files.js';
+import { HostError, type DirectoryState } from '../host/index.js';
+import { asStepError } from './guest-access.js';
+import { taskUpid, waitForTask } from './tasks.js';
 import { snapshotStep } from './vm-pipeline.js';
-import type { GuestView, PipelineStep } from './types.js';
+import type { GuestView, PipelineContext, PipelineStep } from './types.js';
 
 export interface LxcPipelineInput {
   spec: LxcSpec;
   id: number;
   /** The node the container lives on (where its config file is). */
   node: string;
+  /** That node is another one than this: its files are reached over root SSH. */
+  remote?: boolean;
   /** The container to clone (`clone_from_ctid`). */
   sourceId?: number;
 }
@@ -110,31 +110,7 @@ export function lxcPipeline(
     );
   } else if (spec.template) {
     const template = osTemplateVolid(spec.template);
-    steps.push({
-      key: 'os-template',
-      title: `Download the OS template ${template.file}`,
-      locks: [`download:${template.volid}`],
-      timeoutMs: 30 * 60_000,
-      preview: () => [],
-      async run(context) {
-        if ((await context.view()).exists) return 'unchanged';
-        const list = await context.exec(['pveam', 'list', template.storage]);
-        if (list.includes(template.volid)) return 'unchanged';
-        const output = await context.exec(['pveam', 'download', template.storage, template.file], {
-          timeoutMs: 30 * 60_000,
-        });
-        for (const line of output.split('\n')) if (line.trim()) context.log(line);
-        // pveam download exits 0 even when the download task fails: check the result.
-        if (!(await context.exec(['pveam', 'list', template.storage])).includes(template.volid)) {
-          throw new StepError({
-            message: `pveam could not download ${template.file} to ${template.storage}`,
-            output,
-            hint: "check `pveam available --section system` for the exact name, and the node's internet access",
-          });
-        }
-        return 'changed';
-      },
-    });
+    steps.push(osTemplateStep(input.node, template));
     const create = [
       'pct',
       'create',
@@ -184,7 +160,7 @@ export function lxcPipeline(
   const rawLines = spec.lxc_options.map(rawLxcLine);
   if (rawLines.length > 0) steps.push(rawOptionsStep(input, rawLines));
 
-  if (spec.mount_points.length > 0) steps.push(hostDirectoriesStep(spec));
+  if (spec.mount_points.length > 0) steps.push(hostDirectoriesStep(input));
 
   const mounts = mountPointValues(spec);
   if (mounts.length > 0) {
@@ -297,39 +273,133 @@ function hostOwner(
   return { uid: offset + (uid ?? 0), gid: offset + (gid ?? uid ?? 0) };
 }
 
-/** Bind mounts need their host directory, owned for the container's (mapped) user. */
-function hostDirectoriesStep(spec: LxcSpec): PipelineStep {
+/**
+ * The OS template on its storage of the container's node, downloaded when it is not there yet.
+ * `pveam` sees this node's storages; for a container on another node route.ts turns the commands
+ * into that node's API, where the download is a task that runs on after the call: the step
+ * waits for it (tasks.ts).
+ */
+function osTemplateStep(node: string, template: ReturnType<typeof osTemplateVolid>): PipelineStep {
+  const list = ['pveam', 'list', template.storage];
+  const download = ['pveam', 'download', template.storage, template.file];
+  // A template of one node's storage is downloaded once at a time.
+  const where = `${node}:${template.volid}`;
+  // `pveam list` prints volids in a table; the API lists them in JSON: either names it.
+  const stored = async (context: PipelineContext) =>
+    (await context.exec(list)).includes(template.volid);
+  return {
+    key: 'os-template',
+    title: `Download the OS template ${template.file}`,
+    locks: [`download:${where}`],
+    timeoutMs: 30 * 60_000,
+    preview: (view) => (view.exists || view.osTemplateStored !== false ? [] : [download]),
+    async run(context) {
+      if ((await context.view()).exists) return 'unchanged';
+      if (await stored(context)) return 'unchanged';
+      const output = await context.exec(download, { timeoutMs: 30 * 60_000 });
+      const hint =
+        "check `pveam available --section system` for the exact name, and the node's internet access";
+      if (context.remote) {
+        const upid = taskUpid(output);
+        if (!upid) {
+          throw new StepError({
+            message: `node ${node} started no download of ${template.file}`,
+            output,
+          });
+        }
+        await waitForTask(context, node, upid, {
+          what: `the download of ${template.file}`,
+          timeoutMs: 30 * 60_000,
+          hint,
+        });
+      } else for (const line of output.split('\n')) if (line.trim()) context.log(line);
+      // pveam download exits 0 even when the download task fails: check the result.
+      if (!(await stored(context))) {
+        throw new StepError({
+          message: `could not download ${template.file} to ${template.storage} on node ${node}`,
+          output,
+          hint,
+        });
+      }
+      return 'changed';
+    },
+  };
+}
+
+/**
+ * Bind mounts need their host directory on the container's node, owned for the container's
+ * (mapped) user: here on the file system, on another node over root SSH (host.ts).
+ */
+function hostDirectoriesStep({ spec, id, node, remote }: LxcPipelineInput): PipelineStep {
   const wanted = spec.mount_points.map((mount) => ({
     path: mount.host_path,
     owner: hostOwner(spec, mount.owner_uid, mount.owner_gid),
   }));
-  const pending = () =>
-    wanted.filter(({ path, owner }) => {
-      const state = hostDirectoryState(path);
-      return (
-        !state.exists ||
-        (owner !== undefined && (state.uid !== owner.uid || state.gid !== owner.gid))
-      );
-    });
+  const differs = (state: DirectoryState | undefined, owner: (typeof wanted)[number]['owner']) =>
+    !state?.exists || (owner !== undefined && (state.uid !== owner.uid || state.gid !== owner.gid));
+  const todo = (view: GuestView) =>
+    wanted.filter(
+      ({ path, owner }) => !view.hostDirectories || differs(view.hostDirectories[path], owner),
+    );
+  const where = remote ? ` on node ${node}` : '';
   const describe = ({ path, owner }: (typeof wanted)[number]) =>
-    `host directory ${path}${owner ? ` owned by ${owner.uid}:${owner.gid}` : ''}`;
+    `host directory ${path}${where}${owner ? ` owned by ${owner.uid}:${owner.gid}` : ''}`;
   return {
     key: 'host-directories',
     title: 'Host directories for bind mounts',
-    preview: () => [],
-    changes: () => pending().map(describe),
+    // On another node these are commands (root SSH, route.ts), here file changes. Planned from
+    // what the planner read of the node (nothing read: each may need making).
+    preview: (view) =>
+      remote
+        ? todo(view).flatMap(({ path, owner }) => {
+            const state = view.hostDirectories?.[path];
+            const current = state?.exists ? state : { uid: 0, gid: 0 };
+            return [
+              ...(state?.exists ? [] : [makeDirectoryArgv(path)]),
+              ...(owner && (current.uid !== owner.uid || current.gid !== owner.gid)
+                ? [chownArgv(path, owner)]
+                : []),
+            ];
+          })
+        : [],
+    changes: (view) => (remote ? [] : todo(view).map(describe)),
     async run(context) {
-      const todo = pending();
-      for (const directory of todo) {
-        ensureHostDirectory(directory.path, directory.owner);
-        context.log(`created ${describe(directory)}`);
+      const ref = { id, type: 'lxc' as const, node };
+      const options = {
+        signal: context.signal,
+        announce: (argv: readonly string[]) => context.command(argv),
+      };
+      let changed = false;
+      for (const directory of wanted) {
+        try {
+          const change = await context.host.ensureDirectory(
+            node,
+            directory.path,
+            directory.owner,
+            options,
+          );
+          if (!change.created && !change.chowned) continue;
+          changed = true;
+          context.log(
+            `${change.created ? 'created' : 'changed the owner of'} ${describe(directory)}`,
+          );
+          const after = await context.host.directoryState(node, directory.path, options);
+          if (differs(after, directory.owner)) {
+            throw new StepError({
+              message: `${describe(directory)} is not as it should be after making it`,
+              hint: 'check the path (a file in its place?) and that root may change its owner',
+            });
+          }
+        } catch (error) {
+          if (error instanceof StepError) throw error;
+          if (error instanceof HostError) throw asStepError(error, ref);
+          throw new StepError({
+            message: `could not prepare ${describe(directory)}: ${error instanceof Error ? error.message : String(error)}`,
+            hint: 'check the paths and that Phoenix runs as root',
+          });
+        }
       }
-      if (pending().length > 0)
-        throw new StepError({
-          message: 'could not prepare the bind mount directories on the host',
-          hint: 'check the paths and that Phoenix runs as root',
-        });
-      return todo.length > 0 ? 'changed' : 'unchanged';
+      return changed ? 'changed' : 'unchanged';
     },
   };
 }

@@ -1,14 +1,15 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GuestSpec, Spec } from '../config/types.js';
-import { redactArgv, type Host } from '../host/index.js';
+import type { GuestSpec, LxcSpec, Spec } from '../config/types.js';
+import { redactArgv, type DirectoryState, type Host } from '../host/index.js';
 import type { Inventory } from '../inventory/inventory.js';
 import type { BridgeInfo, GuestConfig, GuestRef, StorageInfo } from '../inventory/types.js';
 import { configDrift, specId, specName } from '../reconcile/reconcile.js';
 import type { RunTask } from '../runner/types.js';
 import { UserError } from '../util/user-error.js';
 import { readGuestView, runForGuest, toRunStep, type LastView } from './guest-access.js';
-import { lxcPipeline } from './lxc-pipeline.js';
+import { lxcPipeline, osTemplateVolid } from './lxc-pipeline.js';
+import { routeCommand } from './route.js';
 import { prerequisites, provisioningOrder } from './order.js';
 import type { GuestPlan, GuestView, PipelineStep, Plan, Problem } from './types.js';
 import { vmPipeline } from './vm-pipeline.js';
@@ -173,6 +174,9 @@ async function planGuest(
     view = await predictView(guest, source, facts, host, planned);
   }
 
+  if (guest.kind === 'lxc')
+    await readContainerNodeFacts(host, guest, view, ref, facts.localNode, source, problems);
+
   preflight(guest, view, node, facts, problems);
 
   // In a cluster the clone source may live on another node than this one or the new guest.
@@ -201,13 +205,16 @@ async function planGuest(
       node,
       source,
       spec,
+      facts.localNode,
       sourceNode === facts.localNode ? undefined : sourceNode,
     ),
   ];
   const previews = [];
   for (const step of steps) {
     try {
-      const commands = step.preview(view).map((argv) => redactArgv(argv));
+      const commands = [];
+      for (const argv of step.preview(view))
+        commands.push(await shownCommand(host, argv, node, facts.localNode));
       const changes = step.changes?.(view) ?? [];
       if (commands.length > 0 || changes.length > 0) {
         previews.push({
@@ -252,6 +259,7 @@ function pipelineFor(
   node: string,
   source: number | undefined,
   spec: Spec,
+  localNode: string,
   /** The clone source's node when it is not this one. */
   remoteSourceNode?: string,
 ): PipelineStep[] {
@@ -270,7 +278,13 @@ function pipelineFor(
     );
   }
   return lxcPipeline(
-    { spec: guest, id, node, ...(source === undefined ? {} : { sourceId: source }) },
+    {
+      spec: guest,
+      id,
+      node,
+      remote: node !== localNode,
+      ...(source === undefined ? {} : { sourceId: source }),
+    },
     [...features, ...applicationScriptSteps(guest, id, spec)],
   );
 }
@@ -473,6 +487,70 @@ function applyAssignedIds(spec: Spec, assigned: Map<string, number>): Spec {
         : vm,
     ),
   };
+}
+
+/**
+ * A step's command as it will run for the guest (the plan is what apply does): routed to the
+ * guest's node (route.ts) — its API, or root SSH to it — and redacted.
+ */
+async function shownCommand(
+  host: Host,
+  argv: readonly string[],
+  node: string,
+  localNode: string,
+): Promise<string[]> {
+  const routed = routeCommand(argv, node, localNode, undefined, { preview: true });
+  if (!routed.onNode) return redactArgv(routed.argv);
+  try {
+    return redactArgv(await host.nodeCommand(routed.onNode, routed.argv));
+  } catch {
+    // The node's address is unknown (not in the cluster, offline): the run says so.
+    return redactArgv(routed.argv);
+  }
+}
+
+/**
+ * What a container's steps need to know of its node for the plan: whether the directories of
+ * its bind mounts are there (and whose they are), and whether its OS template is on the storage
+ * (a storage that is not shared is another one on every node). A node that cannot be read is
+ * a warning; the steps look again when they run.
+ */
+async function readContainerNodeFacts(
+  host: Host,
+  guest: LxcSpec,
+  view: GuestView,
+  ref: GuestRef,
+  localNode: string,
+  source: number | undefined,
+  problems: Problem[],
+): Promise<void> {
+  const warn = (what: string, error: unknown) => {
+    const hint = error instanceof HostError ? hintFor(error, ref) : undefined;
+    problems.push({
+      severity: 'warning',
+      message: `${what}: ${error instanceof Error ? error.message : String(error)}`,
+      ...(hint ? { hint } : {}),
+    });
+  };
+  if (guest.mount_points.length > 0) {
+    try {
+      const states: Record<string, DirectoryState> = {};
+      for (const mount of guest.mount_points)
+        states[mount.host_path] = await host.directoryState(ref.node, mount.host_path);
+      view.hostDirectories = states;
+    } catch (error) {
+      warn(`cannot tell which bind mount directories exist on node ${ref.node}`, error);
+    }
+  }
+  if (!view.exists && source === undefined && guest.template) {
+    const template = osTemplateVolid(guest.template);
+    try {
+      const list = await runForGuest(host, ref, localNode, ['pveam', 'list', template.storage]);
+      view.osTemplateStored = list.stdout.includes(template.volid);
+    } catch (error) {
+      warn(`cannot tell whether ${template.file} is on node ${ref.node}`, error);
+    }
+  }
 }
 
 /**

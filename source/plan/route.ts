@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { NODE_FILE_TOOLS } from '../host/index.js';
 
 /** The most the agent API's `input-data` takes (its maxLength in the API schema). */
 export const AGENT_INPUT_LIMIT = 65536;
@@ -12,8 +13,20 @@ export interface RoutedCommand {
   onNode?: string;
 }
 
+/** How to route: for a run (default), or for a plan, which shows commands before they run. */
+export interface RouteOptions {
+  /**
+   * For `phoenix plan`: what exists only when the command runs stays a placeholder — the SSH
+   * keys of `--sshkeys FILE` (written just before), the stdin that `--input-data` carries.
+   */
+  preview?: boolean;
+}
+
+/** What stands for a VM's stdin in a plan (redaction shows it as <redacted> anyway). */
+const PREVIEW_INPUT = '<stdin>';
+
 /**
- * qm and pct act only on guests of the node they run on. Pipelines write their commands in the
+ * qm, pct and pveam act only on the node they run on. Pipelines write their commands in the
  * local form; for a guest on another node of the cluster this rewrites them to the pvesh API of
  * that node (pvesh forwards the call), which takes the same option names. `pct exec` has no API:
  * it runs as it is on the guest's node.
@@ -23,16 +36,58 @@ export function routeCommand(
   node: string,
   localNode: string,
   input?: string,
+  options: RouteOptions = {},
 ): RoutedCommand {
   const withInput = (routed: string[]): RoutedCommand =>
     input === undefined ? { argv: routed } : { argv: routed, input };
   if (node === localNode) return withInput([...argv]);
   if (argv[0] === 'pct' && argv[1] === 'exec') return { ...withInput([...argv]), onNode: node };
-  if (argv[0] === 'qm' && argv[1] === 'guest') return routeGuestCommand(argv, node, input);
-  return withInput(routeApiCommand(argv, node));
+  // A node's own files (a bind mount's directory): no API reaches them either.
+  if ((NODE_FILE_TOOLS as readonly string[]).includes(argv[0] ?? ''))
+    return { ...withInput([...argv]), onNode: node };
+  if (argv[0] === 'qm' && argv[1] === 'guest')
+    return routeGuestCommand(
+      argv,
+      node,
+      options.preview && input === undefined ? PREVIEW_INPUT : input,
+    );
+  if (argv[0] === 'pveam') return withInput(routeTemplateCommand(argv, node));
+  return withInput(routeApiCommand(argv, node, options));
 }
 
-function routeApiCommand(argv: readonly string[], node: string): string[] {
+/**
+ * `pveam list|download` see this node's storages; a storage that is not shared (`local`) is a
+ * different one on every node. The node's API: its storage content, and `aplinfo`, which starts
+ * the download as a task on that node and answers with its UPID (the caller waits for the task).
+ */
+function routeTemplateCommand(argv: readonly string[], node: string): string[] {
+  const [, verb, storage, template] = argv;
+  if (verb === 'list' && storage !== undefined) {
+    return [
+      'pvesh',
+      'get',
+      `/nodes/${node}/storage/${storage}/content`,
+      '--content',
+      'vztmpl',
+      '--output-format',
+      'json',
+    ];
+  }
+  if (verb === 'download' && storage !== undefined && template !== undefined) {
+    return [
+      'pvesh',
+      'create',
+      `/nodes/${node}/aplinfo`,
+      '--storage',
+      storage,
+      '--template',
+      template,
+    ];
+  }
+  return [...argv];
+}
+
+function routeApiCommand(argv: readonly string[], node: string, options: RouteOptions): string[] {
   // `qm disk resize ID DISK SIZE` is `qm resize ID DISK SIZE`.
   const command =
     argv[1] === 'disk' && argv[2] === 'resize' ? [argv[0]!, 'resize', ...argv.slice(3)] : argv;
@@ -49,7 +104,7 @@ function routeApiCommand(argv: readonly string[], node: string): string[] {
     case 'cloudinit':
       return rest[0] === 'update' ? ['pvesh', 'set', `${base}/cloudinit`] : [...argv];
     case 'set':
-      return ['pvesh', 'set', `${base}/config`, ...withInlineSshKeys(rest)];
+      return ['pvesh', 'set', `${base}/config`, ...withInlineSshKeys(rest, options)];
     case 'start':
     case 'stop':
     case 'shutdown':
@@ -116,9 +171,13 @@ function routeGuestCommand(
  * `qm set --sshkeys` takes a file; the config API takes the keys themselves, URL-encoded
  * (everything but A-Za-z0-9-._~ escaped).
  */
-function withInlineSshKeys(options: readonly string[]): string[] {
+function withInlineSshKeys(options: readonly string[], route: RouteOptions): string[] {
   const index = options.indexOf('--sshkeys');
   if (index === -1 || options[index + 1] === undefined) return [...options];
+  if (route.preview) {
+    const shown = `<the keys of ${options[index + 1]!}, URL-encoded>`;
+    return [...options.slice(0, index + 1), shown, ...options.slice(index + 2)];
+  }
   const keys = readFileSync(options[index + 1]!, 'utf8');
   const encoded = encodeURIComponent(keys).replace(
     /[!'()*]/g,

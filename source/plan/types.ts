@@ -1,6 +1,6 @@
 import type { GuestConfig, GuestType } from '../inventory/types.js';
 import type { StepContext, StepResult } from '../runner/types.js';
-import type { Host } from '../host/index.js';
+import type { DirectoryState, Host } from '../host/index.js';
 
 /** Something that stops a plan (error) or deserves a look (warning), with how to fix it. */
 export interface Problem {
@@ -52,6 +52,10 @@ export interface GuestView {
   predicted: boolean;
   /** Features already applied inside the guest: name → digest of what ran (read by the planner). */
   featureMarkers?: Record<string, string>;
+  /** Bind mounts' directories on the guest's node: path → what is there (read by the planner). */
+  hostDirectories?: Record<string, DirectoryState>;
+  /** The container's OS template is on its storage of the guest's node (read by the planner). */
+  osTemplateStored?: boolean;
 }
 
 /** What a pipeline step works with while it runs. */

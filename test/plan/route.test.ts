@@ -99,4 +99,68 @@ describe('routeCommand', () => {
       /the agent API takes/,
     );
   });
+
+  it("asks another node's API for its templates: local storages are that node's own", () => {
+    const file = 'debian-12-standard_12.7-1_amd64.tar.zst';
+    expect(routeCommand(['pveam', 'list', 'local'], 'pve2', 'pve').argv).toEqual([
+      'pvesh',
+      'get',
+      '/nodes/pve2/storage/local/content',
+      '--content',
+      'vztmpl',
+      '--output-format',
+      'json',
+    ]);
+    expect(routeCommand(['pveam', 'download', 'local', file], 'pve2', 'pve').argv).toEqual([
+      'pvesh',
+      'create',
+      '/nodes/pve2/aplinfo',
+      '--storage',
+      'local',
+      '--template',
+      file,
+    ]);
+    expect(routeCommand(['pveam', 'list', 'local'], 'pve', 'pve').argv).toEqual([
+      'pveam',
+      'list',
+      'local',
+    ]);
+  });
+
+  it("reaches another node's files (a bind mount's directory) over root SSH", () => {
+    expect(routeCommand(['mkdir', '-p', '-m', '0755', '--', '/srv/x'], 'pve2', 'pve')).toEqual({
+      argv: ['mkdir', '-p', '-m', '0755', '--', '/srv/x'],
+      onNode: 'pve2',
+    });
+    expect(routeCommand(['chown', '1:1', '--', '/srv/x'], 'pve2', 'pve').onNode).toBe('pve2');
+  });
+
+  it('shows in a plan what exists only when the command runs as a placeholder', () => {
+    const guest = ['qm', 'guest', 'exec', '2002', '--pass-stdin', '1', '--', 'bash', '-s'];
+    expect(routeCommand(guest, 'pve2', 'pve', undefined, { preview: true }).argv).toEqual([
+      'pvesh',
+      'create',
+      '/nodes/pve2/qemu/2002/agent/exec',
+      '--command',
+      'bash',
+      '--command',
+      '-s',
+      '--input-data',
+      '<stdin>',
+      '--output-format',
+      'json',
+    ]);
+    // The key file is written just before the command runs: a plan does not read it.
+    const keys = ['qm', 'set', '2002', '--sshkeys', '/nonexistent/keys.pub', '--ciuser', 'x'];
+    expect(routeCommand(keys, 'pve2', 'pve', undefined, { preview: true }).argv).toEqual([
+      'pvesh',
+      'set',
+      '/nodes/pve2/qemu/2002/config',
+      '--sshkeys',
+      '<the keys of /nonexistent/keys.pub, URL-encoded>',
+      '--ciuser',
+      'x',
+    ]);
+    expect(() => routeCommand(keys, 'pve2', 'pve')).toThrow(/ENOENT/);
+  });
 });

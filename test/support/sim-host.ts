@@ -104,6 +104,9 @@ export function isMutating(argv: readonly string[]): boolean {
   const [tool, verb, ...rest] = argv;
   // What ssh carries to another node is logged on its own, as that node ran it.
   if (tool === 'ssh') return false;
+  // A node's own file commands (run over ssh): stat only reads.
+  if (tool === 'stat') return false;
+  if (tool === 'mkdir' || tool === 'chown') return true;
   if (tool === 'pvesh' && verb === 'create' && rest[0]?.endsWith('/agent/exec')) {
     const words = rest.flatMap((word, at) => (rest[at - 1] === '--command' ? [word] : []));
     return !isReadOnlyGuestCommand(words);
