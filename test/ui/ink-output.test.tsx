@@ -68,17 +68,35 @@ describe('ink Output (patched)', () => {
   });
 });
 
+describe('ink Output across frames (patched: its caches outlive a frame)', () => {
+  it('slices a clipped line for the clip of each frame', () => {
+    const line = `${esc('32')}0123456789${esc('39')}abcdef`;
+    const frame = (x2: number) => {
+      const output = new Output({ width: 20, height: 1 });
+      output.clip({ x1: 2, x2, y1: undefined, y2: undefined });
+      output.write(0, 0, line, { transformers: [] });
+      output.unclip();
+      return output.get().output;
+    };
+    expect(frame(8)).toBe(`  ${esc('32')}234567${esc('39')}`);
+    expect(frame(14)).toBe(`  ${esc('32')}23456789${esc('39')}abcd`);
+    expect(frame(8)).toBe(`  ${esc('32')}234567${esc('39')}`);
+  });
+});
+
 describe('ink text caches (patched)', () => {
   it('keep a bounded number of texts, the most recently used', () => {
     const cache = new BoundedCache<string, number>(3);
     for (const key of ['a', 'b', 'c']) cache.set(key, key.charCodeAt(0));
-    expect(cache.get('a')).toBe(97); // now the most recent
     cache.set('d', 100);
+    expect(cache.get('a')).toBe(97); // used again: kept through the next turn-over
+    for (const key of ['e', 'f']) cache.set(key, 0);
     expect(cache.get('b')).toBeUndefined();
-    expect([cache.get('a'), cache.get('c'), cache.get('d')]).toEqual([97, 99, 100]);
+    expect([cache.get('a'), cache.get('f')]).toEqual([97, 0]);
     for (let i = 0; i < 10_000; i++) cache.set(`line ${i}`, i);
     expect(cache.get('line 9999')).toBe(9999);
-    expect(cache.get('line 9996')).toBeUndefined();
+    expect(cache.get('line 9990')).toBeUndefined();
+    expect(cache.get('a')).toBeUndefined();
   });
 
   it('wrap a text for its own width, not for another text whose key looked the same', () => {
