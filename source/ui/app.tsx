@@ -277,7 +277,14 @@ function Screen({
   );
   const run = useRun(runHandle);
 
-  const rows = useMemo(() => visibleRows(snapshot.machines, state), [snapshot.machines, state]);
+  // Filtered and sorted again only when the machines or the table's own settings change (not on
+  // every key: 1000 guests are a few milliseconds each time).
+  const { filter, sort } = state;
+  const rowsView = state.view === 'templates' ? 'templates' : 'machines';
+  const rows = useMemo(
+    () => visibleRows(snapshot.machines, { filter, sort, view: rowsView }),
+    [snapshot.machines, filter, sort, rowsView],
+  );
   const index = selectedIndex(rows, state);
   const scope = scopeOf(state.view);
 

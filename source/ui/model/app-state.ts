@@ -124,7 +124,10 @@ export interface KeyContext {
 
 // ---- derived data --------------------------------------------------------------------------
 
-export function visibleRows(machines: readonly MachineRow[], state: UiState): MachineRow[] {
+export function visibleRows(
+  machines: readonly MachineRow[],
+  state: Pick<UiState, 'filter' | 'sort' | 'view'>,
+): MachineRow[] {
   const query = parseFilter(state.filter);
   const rows = machines.filter(
     (row) => (state.view !== 'templates' || row.template) && matchesFilter(row, query),
