@@ -21,6 +21,7 @@ import type { GuestConfig } from '../inventory/types.js';
 import { vmSettings } from '../reconcile/desired.js';
 import { StepError } from '../runner/step-error.js';
 import { convergeStep } from './steps.js';
+import { taskUpid, waitForTask } from './tasks.js';
 import type { GuestView, PipelineStep, Problem } from './types.js';
 
 /** Packages baked into the image: Phoenix drives VMs through the guest agent. */
@@ -287,6 +288,15 @@ export function templateImageSteps(
         let output: string;
         try {
           output = await context.exec(download, { timeoutMs: 60 * 60_000 });
+          // On another node the download is a task that runs on after the call: wait for it.
+          const upid = context.remote ? taskUpid(output) : undefined;
+          if (upid) {
+            await waitForTask(context, image.node, upid, {
+              what: `the download of ${image.filename}`,
+              timeoutMs: 60 * 60_000,
+            });
+            output = '';
+          }
         } catch (error) {
           const message = (error as Error).message;
           if (/checksum mismatch/.test(message)) {

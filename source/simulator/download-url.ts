@@ -2,7 +2,8 @@
 // downloads a file (ISO, container template, disk image for import) onto a storage itself.
 // The simulated "internet" is $PVE_SIM_DIR/sim/web/<host>/<path>: files there are served
 // verbatim (a JSON `{"size": N}` record becomes an image of N bytes, like every simulated
-// volume); any other URL fails like wget on a 404.
+// volume); any other URL fails like wget on a 404. On another node than the one the call plays,
+// the download is a task that runs on after the call answers with its UPID (tasks.ts).
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -19,6 +20,8 @@ import type { Ctx } from './context.js';
 import { ParamError, SimError } from './errors.js';
 import { paths } from './env.js';
 import { listNodes } from './cluster.js';
+import { durations } from './latency.js';
+import { newTask, saveTask } from './tasks.js';
 import { getStorage, volumePath } from './storage.js';
 import { onNode } from './node-root.js';
 
@@ -37,11 +40,6 @@ const extensions: Record<string, { pattern: RegExp; message: string }> = {
     message: 'invalid filename or wrong extension',
   },
 };
-
-function taskId(node: string, storage: string): string {
-  const hex = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
-  return `UPID:${node}:${hex(process.pid)}:${hex(Math.floor(performance.now()))}:${hex(Math.floor(Date.now() / 1000))}:download:${storage}:root@pam:`;
-}
 
 function downloadUrl(ctx: Ctx, vars: Record<string, string>, params: Record<string, string>) {
   const node = vars.node!;
@@ -67,6 +65,55 @@ function downloadUrl(ctx: Ctx, vars: Record<string, string>, params: Record<stri
   const file = volumePath(onNode(ctx.env, node), storage, volname);
   const dest = `${storage.path}/${subdirs[content]}/${filename}`;
   const url = params.url!;
+  const task = newTask(node, 'download', storage.id);
+  const worker = { file, dest, url, storageId: storage.id, params };
+  if (node === ctx.env.node) {
+    // The CLI on the node itself runs the task in the foreground.
+    const bytes = download(ctx, worker);
+    if (bytes) saveAtomic(file, bytes);
+    if (bytes) ctx.out(`download of '${url}' to '${dest}' finished\n`);
+    return task.upid;
+  }
+  // Proxied to the node: the answer comes at once, the worker runs on there (tasks.ts).
+  let log = '';
+  let error: string | undefined;
+  let bytes: Buffer | undefined;
+  try {
+    bytes = download({ ...ctx, out: (text) => (log += text), delay: () => undefined }, worker);
+    if (bytes) log += `download of '${url}' to '${dest}' finished\n`;
+  } catch (failure) {
+    if (!(failure instanceof SimError)) throw failure;
+    error = failure.message;
+  }
+  const [first = '', ...rest] = log.replace(/\n$/, '').split('\n');
+  saveTask(ctx.env, {
+    ...task,
+    log: [first],
+    pending: {
+      endsAt: Date.now() + (bytes ? durations.download * ctx.env.latency : 0),
+      exitstatus: error ?? 'OK',
+      log: rest,
+      writes: bytes ? [{ file, content: bytes.toString('base64'), encoding: 'base64' }] : [],
+    },
+  });
+  return task.upid;
+}
+
+/**
+ * The download worker: its log through ctx.out; the bytes to save (undefined: the file is there
+ * already); a failure as a SimError.
+ */
+function download(
+  ctx: Ctx,
+  worker: {
+    file: string;
+    dest: string;
+    url: string;
+    storageId: string;
+    params: Record<string, string>;
+  },
+): Buffer | undefined {
+  const { file, dest, url, params } = worker;
   const algorithm = params['checksum-algorithm'];
   const expected = params.checksum?.toLowerCase();
   const hash = (bytes: Buffer) => createHash(algorithm!).update(bytes).digest('hex');
@@ -77,7 +124,7 @@ function downloadUrl(ctx: Ctx, vars: Record<string, string>, params: Record<stri
     const got = hash(readFileSync(file));
     if (got === expected) {
       ctx.out('OK, got correct file already, no need to download\n');
-      return taskId(node, storage.id);
+      return undefined;
     }
     ctx.out('\n');
     throw new SimError(`checksum mismatch: got '${got}' != expect '${expected}', aborting`);
@@ -100,7 +147,7 @@ function downloadUrl(ctx: Ctx, vars: Record<string, string>, params: Record<stri
       `download failed: command '/usr/bin/wget --progress=dot:giga -O ${tmp} ${url}' failed: exit code 8`,
     );
   }
-  if (ctx.faults.storageFull?.includes(storage.id))
+  if (ctx.faults.storageFull?.includes(worker.storageId))
     throw new SimError('download failed: write error: No space left on device');
   ctx.delay('download');
   ctx.out(`Saving to: '${tmp}'\n`);
@@ -114,9 +161,7 @@ function downloadUrl(ctx: Ctx, vars: Record<string, string>, params: Record<stri
     }
     ctx.out('OK, checksum verified\n');
   }
-  saveAtomic(file, served);
-  ctx.out(`download of '${url}' to '${dest}' finished\n`);
-  return taskId(node, storage.id);
+  return served;
 }
 
 /** The downloaded bytes, verbatim: temp file, fsync, rename. */

@@ -31,8 +31,8 @@ export interface TaskRecord {
     exitstatus: string;
     /** The rest of its log. */
     log: string[];
-    /** Files it writes when it ends well (state-dir paths). */
-    writes: { file: string; content: string }[];
+    /** Files it writes when it ends well (state-dir paths; content as text or base64). */
+    writes: { file: string; content: string; encoding?: 'base64' }[];
   };
 }
 
@@ -102,7 +102,11 @@ export function settleTasks(env: SimEnv, now = Date.now()): void {
     }
     const { pending, ...rest } = task;
     if (pending.exitstatus === 'OK')
-      for (const write of pending.writes) writeAtomic(write.file, write.content);
+      for (const write of pending.writes)
+        writeAtomic(
+          write.file,
+          write.encoding === 'base64' ? Buffer.from(write.content, 'base64') : write.content,
+        );
     const ending = pending.exitstatus === 'OK' ? 'TASK OK' : `TASK ERROR: ${pending.exitstatus}`;
     saveTask(env, {
       ...rest,

@@ -242,10 +242,18 @@ describe('a two-node cluster', { timeout: 240_000 }, () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const calls = since(host, before);
-    // The image goes to pve2's own `local` (the copy pve cached in the first test is pve's).
+    // The image goes to pve2's own `local` (the copy pve cached in the first test is pve's), in
+    // a task that runs on there after the call: Phoenix waits for it.
     expect(calls.filter((call) => call.includes('download-url'))).toEqual([
       expect.stringMatching(/^pvesh create \/nodes\/pve2\/storage\/local\/download-url /),
     ]);
+    expect(
+      calls.some((call) =>
+        /^pvesh get \/nodes\/pve2\/tasks\/UPID:pve2:\S+:download:local:root@pam:\/status /.test(
+          call,
+        ),
+      ),
+    ).toBe(true);
     expect(
       calls.some((call) => call.startsWith('pvesh create /nodes/pve2/qemu --vmid 9200 ')),
     ).toBe(true);

@@ -1,7 +1,8 @@
 // What is local to each node of a two-node cluster: non-shared storages (`local`, `local-lvm`)
 // and the node's own files, reached over the API (template downloads as tasks) and over root SSH
 // (mkdir, chown, stat); a container's bind mount must exist on its own node to start.
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newHost, type TestHost } from './sim.js';
@@ -136,6 +137,55 @@ describe('POST /nodes/{node}/aplinfo', () => {
     expect(
       host.pvesh('create', '/nodes/pve2/aplinfo', '--storage', 'local-lvm', '--template', DEBIAN),
     ).toMatchObject({ code: 255, stderr: "storage 'local-lvm' does not support templates\n" });
+  });
+});
+
+describe('POST /nodes/{node}/storage/{storage}/download-url on another node', () => {
+  it('answers with the UPID; the file arrives on that node when the task ends', () => {
+    const image = join(host.dir, 'sim', 'web', 'images.example', 'noble.img');
+    mkdirSync(join(image, '..'), { recursive: true });
+    writeFileSync(image, 'an image\n');
+    const sha256 = createHash('sha256').update('an image\n').digest('hex');
+    const args = (filename: string, checksum: string) => [
+      'create',
+      '/nodes/pve2/storage/local/download-url',
+      '--url',
+      'https://images.example/noble.img',
+      '--filename',
+      filename,
+      '--content',
+      'import',
+      '--checksum',
+      checksum,
+      '--checksum-algorithm',
+      'sha256',
+    ];
+    const started = host.pvesh(...args('noble.qcow2', sha256));
+    expect(started).toMatchObject({ code: 0, stderr: '' });
+    expect(started.stdout).toMatch(/^UPID:pve2:\S+:download:local:root@pam:\n$/);
+    const status = (upid: string) =>
+      json<{ status: string; exitstatus?: string }>(
+        host.pvesh('get', `/nodes/pve2/tasks/${upid}/status`, '--output-format', 'json').stdout,
+      );
+    expect(status(started.stdout.trim())).toEqual(
+      expect.objectContaining({ status: 'stopped', exitstatus: 'OK' }),
+    );
+    const content = (node: string) =>
+      host.pvesh('get', `/nodes/${node}/storage/local/content`, '--content', 'import').stdout;
+    expect(content('pve2')).toContain('local:import/noble.qcow2');
+    expect(content('pve')).not.toContain('local:import/noble.qcow2');
+    expect(
+      readFileSync(join(host.dir, 'sim/nodes/pve2/fs/var/lib/vz/import/noble.qcow2'), 'utf8'),
+    ).toBe('an image\n');
+
+    // A wrong checksum fails the task, not the call.
+    const wrong = host.pvesh(...args('other.qcow2', 'f'.repeat(64)));
+    expect(wrong.code).toBe(0);
+    expect(status(wrong.stdout.trim())).toMatchObject({
+      status: 'stopped',
+      exitstatus: `checksum mismatch: got '${sha256}' != expect '${'f'.repeat(64)}'`,
+    });
+    expect(content('pve2')).not.toContain('other.qcow2');
   });
 });
 
