@@ -5,8 +5,12 @@ import { styledCharsFromTokens, styledCharsToString, tokenize } from '@alcalzone
 import { Box, Text } from 'ink';
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import xtermHeadless from '@xterm/headless';
 import BoundedCache from '../../node_modules/ink/build/bounded-cache.js';
+import logUpdate from '../../node_modules/ink/build/log-update.js';
 import Output from '../../node_modules/ink/build/output.js';
+
+const { Terminal } = xtermHeadless;
 
 afterEach(() => cleanup());
 
@@ -112,5 +116,42 @@ describe('ink text caches (patched)', () => {
       </Box>,
     );
     expect(narrow.lastFrame()).toBe('一二\n三四\n五六\n七八\n九十1');
+  });
+});
+
+describe('ink incremental frames (patched)', () => {
+  /** Plays frames through ink's incremental log-update into a terminal; returns screen and bytes. */
+  async function play(frames: string[]): Promise<{ screen: string; bytes: number[] }> {
+    const terminal = new Terminal({ cols: 40, rows: 12, allowProposedApi: true, convertEol: true });
+    const bytes: number[] = [];
+    const stream = {
+      write: (data: string) => {
+        bytes.push(Buffer.byteLength(data));
+        terminal.write(data);
+        return true;
+      },
+    };
+    const render = logUpdate.create(stream as never, { incremental: true });
+    for (const frame of frames) render(frame);
+    await new Promise<void>((resolve) => terminal.write('', resolve));
+    const lines: string[] = [];
+    for (let i = 0; i < terminal.rows; i++)
+      lines.push(terminal.buffer.active.getLine(i)?.translateToString(true) ?? '');
+    return { screen: lines.join('\n'), bytes };
+  }
+
+  const frame = (spinner: string, tail: string) =>
+    Array.from({ length: 10 }, (_, i) =>
+      i === 4 ? `${spinner} step  ${tail}` : i === 8 ? `log ${tail}` : `row ${i}`,
+    ).join('\n');
+
+  it('skips a run of unchanged lines with one cursor move and leaves the same screen', async () => {
+    const frames = [frame('⠋', 'a'), frame('⠙', 'a'), frame('⠹', 'bb'), frame('⠸', 'bb')];
+    const played = await play(frames);
+    const fresh = await play([frames.at(-1)!]);
+    expect(played.screen).toBe(fresh.screen);
+    expect(played.screen.split('\n')[4]).toBe('⠸ step  bb');
+    // A spinner frame: up to the top, one move down, the line, one move back down.
+    expect(played.bytes[1]).toBeLessThan(40);
   });
 });
