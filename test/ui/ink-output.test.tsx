@@ -4,10 +4,11 @@
 import { styledCharsFromTokens, styledCharsToString, tokenize } from '@alcalzone/ansi-tokenize';
 import { Box, Text } from 'ink';
 import { cleanup, render } from 'ink-testing-library';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import xtermHeadless from '@xterm/headless';
 import BoundedCache from '../../node_modules/ink/build/bounded-cache.js';
 import logUpdate from '../../node_modules/ink/build/log-update.js';
+import throttleFrames from '../../node_modules/ink/build/throttle-frames.js';
 import Output from '../../node_modules/ink/build/output.js';
 
 const { Terminal } = xtermHeadless;
@@ -153,5 +154,41 @@ describe('ink incremental frames (patched)', () => {
     expect(played.screen.split('\n')[4]).toBe('⠸ step  bb');
     // A spinner frame: up to the top, one move down, the line, one move back down.
     expect(played.bytes[1]).toBeLessThan(40);
+  });
+});
+
+describe('ink frame throttle (patched)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('draws at once after a quiet spell, and a change inside the window at its end', () => {
+    vi.useFakeTimers();
+    const drawn: number[] = [];
+    const throttled = throttleFrames(() => drawn.push(performance.now()), 33);
+    const start = performance.now();
+    throttled(); // quiet before: drawn at once
+    vi.advanceTimersByTime(28);
+    throttled(); // 28 ms later: drawn when the window ends (5 ms on), not 33 ms after this call
+    throttled();
+    vi.advanceTimersByTime(4);
+    expect(drawn.map((at) => Math.round(at - start))).toEqual([0]);
+    vi.advanceTimersByTime(1);
+    expect(drawn.map((at) => Math.round(at - start))).toEqual([0, 33]);
+    vi.advanceTimersByTime(100);
+    throttled(); // quiet again
+    expect(drawn).toHaveLength(3);
+  });
+
+  it('flushes a pending frame, or cancels it', () => {
+    vi.useFakeTimers();
+    let frames = 0;
+    const throttled = throttleFrames(() => frames++, 33);
+    throttled();
+    throttled();
+    throttled.flush();
+    expect(frames).toBe(2);
+    throttled();
+    throttled.cancel();
+    vi.advanceTimersByTime(100);
+    expect(frames).toBe(2);
   });
 });
