@@ -27,7 +27,8 @@ export interface TaskOutline {
   steps: readonly { key: string; title: string }[];
 }
 
-const LOG_LINES_KEPT = 2000;
+/** Log lines kept per guest for the screen (more than any terminal shows beside the steps). */
+const LOG_LINES_KEPT = 200;
 
 /** What a run does when the user answers a failure. */
 export interface RunControl {

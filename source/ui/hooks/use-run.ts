@@ -1,32 +1,23 @@
-// Follows one run. Log lines go into a bounded ring buffer per guest held in a ref; the
-// component re-renders at most every 100 ms (≤ 10 updates a second) however fast lines come.
-import { useEffect, useRef, useState } from 'react';
+// Follows one run. Its log lines stay in the run's own bounded tail (RunHandle.logTail); new lines
+// only count here, and the component re-renders at most every 100 ms (≤ 10 updates a second)
+// however fast they come.
+import { useEffect, useState } from 'react';
 import type { GuestId, RunHandle, RunState } from '../../engine/types.js';
-import { RingBuffer } from '../../util/ring-buffer.js';
 
-export const LOG_TAIL_CAPACITY = 200;
 const FLUSH_MS = 100;
 
 export interface RunView {
   state: RunState;
-  logTail(guestId: GuestId, lines: number): string[];
+  logTail(guestId: GuestId, lines: number): readonly string[];
 }
 
 export function useRun(handle: RunHandle | undefined): RunView | undefined {
-  const logs = useRef(new Map<GuestId, RingBuffer<string>>());
   const [state, setState] = useState<RunState | undefined>(() => handle?.state());
   // New log lines leave the run's state as it was: this count makes the log tail re-render.
   const [, setLogged] = useState(0);
 
   useEffect(() => {
     if (!handle) return;
-    const buffers = new Map<GuestId, RingBuffer<string>>();
-    for (const guest of handle.state().guests) {
-      const ring = new RingBuffer<string>(LOG_TAIL_CAPACITY);
-      for (const line of handle.logTail(guest.id, LOG_TAIL_CAPACITY)) ring.push(line);
-      buffers.set(guest.id, ring);
-    }
-    logs.current = buffers;
     setState(handle.state());
     let timer: ReturnType<typeof setTimeout> | undefined;
     let logged = 0;
@@ -40,12 +31,7 @@ export function useRun(handle: RunHandle | undefined): RunView | undefined {
       }
     };
     const unsubscribe = handle.subscribe((event) => {
-      if (event.type === 'log') {
-        let ring = buffers.get(event.guestId);
-        if (!ring) buffers.set(event.guestId, (ring = new RingBuffer(LOG_TAIL_CAPACITY)));
-        ring.push(event.line);
-        logged++;
-      }
+      if (event.type === 'log') logged++;
       if (!timer) timer = setTimeout(flush, FLUSH_MS);
     });
     return () => {
@@ -55,8 +41,5 @@ export function useRun(handle: RunHandle | undefined): RunView | undefined {
   }, [handle]);
 
   if (!handle || !state || state.id !== handle.id) return undefined;
-  return {
-    state,
-    logTail: (guestId, lines) => logs.current.get(guestId)?.last(lines) ?? [],
-  };
+  return { state, logTail: (guestId, lines) => handle.logTail(guestId, lines) };
 }
