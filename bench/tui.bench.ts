@@ -35,7 +35,8 @@ const RUN_TIMEOUT_MS = 180_000;
 
 /**
  * Benchmark-only features (features/<kind>/<name>.sh in the asset copy). bench_rate runs in a VM:
- * a VM's feature output is read while it runs (polled), a container's only when it ends.
+ * a VM's feature log is polled through the guest agent, so its lines arrive up to 2 s (20,000
+ * lines) at a time; a container's output streams in as the script prints it (the flood).
  */
 const features: Record<string, string> = {
   bench_sleep:
