@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
+import { LINUX_USER_NAME } from '../config/formats.js';
 import type { HypervisorSpec } from '../config/types.js';
 import {
   answersFromChoices,
@@ -136,7 +137,7 @@ export async function askSetupAnswers(
       case 'admin_user': {
         const current = hypervisor?.users[0];
         let username = '';
-        while (!/^[a-z_][a-z0-9_-]*$/.test(username) || username === 'root')
+        while (!LINUX_USER_NAME.test(username) || username === 'root')
           username = await prompter.ask('  Admin user name', current?.username ?? 'phoenix-admin');
         let passwordHash = current?.username === username ? current.password_hash : undefined;
         for (;;) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import { LINUX_USER_NAME } from '../config/formats.js';
 import { templatesDir } from '../util/paths.js';
 import { UserError } from '../util/user-error.js';
 import type { CloudInitFile, CloudInitInput, CloudInitNetwork } from './types.js';
@@ -125,7 +126,6 @@ function asArray<T>(value: unknown): T[] {
 
 const HOSTNAME = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 const FQDN = /^(?=.{1,253}$)((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const MAC = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/;
 const MODE = /^0?[0-7]{3,4}$/;
@@ -148,7 +148,7 @@ function checkInput(input: CloudInitInput): void {
   if (input.fqdn !== undefined && !FQDN.test(input.fqdn)) {
     invalid(`fqdn "${input.fqdn}" is not a fully qualified domain name`, 'e.g. web01.lab.example');
   }
-  if (!USER.test(input.user.name)) {
+  if (!LINUX_USER_NAME.test(input.user.name)) {
     invalid(
       `user name "${input.user.name}" is not a valid Linux user name`,
       'lower-case letters, digits, "_" and "-"',

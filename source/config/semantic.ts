@@ -4,11 +4,10 @@ import { inSubnet, isIPv4, parseCidr, subnetText } from './net.js';
 import { isObject, type CanonicalDocs } from './normalise.js';
 import type { DocRef, Reporter } from './reporter.js';
 import { didYouMean } from './suggest.js';
+import { SSH_PUBLIC_KEY } from './formats.js';
 
 /** crypt(3) hashes: $1$ md5, $5$/$6$ sha-crypt, $2a/b/y$ bcrypt, $y$ yescrypt, $gy$, $7$ scrypt. */
 const CRYPT_HASH = /^\$(1|2[abxy]|5|6|7|y|gy|sha1|md5)\$[^\s]+$/;
-const SSH_KEY =
-  /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 
 export interface SemanticOptions {
   featuresRoot?: string;
@@ -396,7 +395,7 @@ function checkSshKey(
     reporter.error(doc, path, 'ssh_public_key holds a PRIVATE key; the value is not shown', {
       hint: 'use the .pub file (e.g. ~/.ssh/id_ed25519.pub) and remove the private key from this file now',
     });
-  } else if (!SSH_KEY.test(value.trim())) {
+  } else if (!SSH_PUBLIC_KEY.test(value.trim())) {
     reporter.error(
       doc,
       path,

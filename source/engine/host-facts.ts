@@ -11,6 +11,7 @@ import { LXC_BUILTIN_DEFAULTS, VM_BUILTIN_DEFAULTS } from '../config/spec.js';
 import { listFeatures } from '../features/catalog.js';
 import type { Host } from '../host/index.js';
 import { probe } from '../host/host-scripts.js';
+import { SSH_PUBLIC_KEY } from '../config/formats.js';
 import type { StorageInfo } from '../inventory/types.js';
 import type {
   GpuFact,
@@ -20,9 +21,6 @@ import type {
   StorageFact,
   TemplateFact,
 } from './types.js';
-
-const SSH_KEY =
-  /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/;
 
 /**
  * A defaults block over the built-in defaults. A declared object (network_config) replaces the
@@ -69,7 +67,7 @@ export function readSshKeys(home = homedir()): SshKeyFact[] {
         /(ssh-(rsa|ed25519|dss)|ecdsa-sha2-|sk-ssh-ed25519@|sk-ecdsa-sha2-)/,
       );
       const key = start >= 0 ? line.slice(start) : line;
-      if (!SSH_KEY.test(key) || seen.has(key)) continue;
+      if (!SSH_PUBLIC_KEY.test(key) || seen.has(key)) continue;
       seen.add(key);
       const comment = key.split(' ').slice(2).join(' ');
       keys.push({ label: `~/.ssh/${file}${comment ? ` ${comment}` : ''}`, key });

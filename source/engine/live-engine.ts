@@ -356,22 +356,29 @@ export class LiveEngine implements Engine {
       },
       abort: () => controller.abort(new Error('interrupted')),
     });
-    this.active.set(runId, run);
-    this.set({ activeRunIds: [...this.active.keys()] });
-    void execute(ids)
+    const done = execute(ids)
       .catch((error: unknown) => {
         for (const id of ids) forward(planFailure(runId, id, error));
       })
       .finally(async () => {
         run.settle(controller.signal.aborted);
         await recorder.close();
-        if (run.state().status !== 'waiting') {
-          this.active.delete(runId);
-          this.keepFinished(run);
-        }
-        this.set({ activeRunIds: [...this.active.keys()] });
-        void this.refresh();
       });
+    return this.track(run, done);
+  }
+
+  /** A run is active until `done`; then it is kept as finished (unless it waits on a failure). */
+  private track(run: LiveRun, done: Promise<void>): LiveRun {
+    this.active.set(run.id, run);
+    this.set({ activeRunIds: [...this.active.keys()] });
+    void done.finally(() => {
+      if (run.state().status !== 'waiting') {
+        this.active.delete(run.id);
+        this.keepFinished(run);
+      }
+      this.set({ activeRunIds: [...this.active.keys()] });
+      void this.refresh();
+    });
     return run;
   }
 
@@ -405,17 +412,7 @@ export class LiveEngine implements Engine {
       runsDir: this.options.runsDir,
       draft,
     });
-    this.active.set(run.id, run);
-    this.set({ activeRunIds: [...this.active.keys()] });
-    void done.finally(() => {
-      if (run.state().status !== 'waiting') {
-        this.active.delete(run.id);
-        this.keepFinished(run);
-      }
-      this.set({ activeRunIds: [...this.active.keys()] });
-      void this.refresh();
-    });
-    return run;
+    return this.track(run, done);
   }
 
   async setupStatus(): Promise<readonly SetupItem[]> {

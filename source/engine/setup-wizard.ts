@@ -5,11 +5,11 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { configFilePaths } from '../config/files.js';
-import { loadConfig } from '../config/load.js';
 import type { HypervisorSpec } from '../config/types.js';
 import {
   answersFromChoices,
   lanOf,
+  loadHypervisorConfig,
   planSetup,
   readResume,
   rebootedSince,
@@ -27,18 +27,15 @@ import { UserError } from '../util/user-error.js';
 import { readSshKeys } from './host-facts.js';
 import type { PlannedStep, SetupDraft, SetupFacts } from './types.js';
 
-const EMPTY_HYPERVISOR: HypervisorSpec = { users: [], extra: {} };
-
-/** The hypervisor part of the config in `configDir`; empty when the file is missing. */
+/** The hypervisor part of the config in `configDir`; a config with errors is refused. */
 export function readHypervisor(configDir: string): HypervisorSpec {
-  if (!existsSync(configFilePaths(configDir).hypervisor)) return EMPTY_HYPERVISOR;
-  const result = loadConfig(configDir);
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  const { hypervisor, diagnostics } = loadHypervisorConfig(configDir);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0)
     throw new UserError(`the config in ${configDir} has ${errors.length} error(s)`, {
       hint: 'fix them first: phoenix validate',
     });
-  return result.spec.hypervisor ?? EMPTY_HYPERVISOR;
+  return hypervisor;
 }
 
 /** Area/City zone names under the host's /usr/share/zoneinfo, plus UTC. */
@@ -81,7 +78,7 @@ export async function readSetupFacts(
 ): Promise<SetupFacts> {
   const env = setupEnv(processEnv);
   const problems: string[] = [];
-  let hypervisor = EMPTY_HYPERVISOR;
+  let hypervisor: HypervisorSpec = { users: [], extra: {} };
   try {
     hypervisor = readHypervisor(configDir);
   } catch (error) {

@@ -39,6 +39,7 @@ export {
   type UndoOptions,
 } from './run.js';
 export { listEntries } from './journal.js';
+export { loadHypervisorConfig } from './hypervisor-config.js';
 export { readResume, rebootedSince, type ResumeState } from './resume.js';
 export { StepExit } from './script.js';
 export { hashPassword } from '../host/host-scripts.js';

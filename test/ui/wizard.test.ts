@@ -21,6 +21,7 @@ import {
 } from '../../source/ui/model/wizard.js';
 import { helpLines } from '../../source/ui/keys/help.js';
 import { bindings } from '../../source/ui/keys/bindings.js';
+import { keyContext } from './key-context.js';
 
 const etc = fileURLToPath(new URL('../../etc', import.meta.url));
 const texts = () => ({
@@ -67,17 +68,7 @@ function setup(): { ctx: KeyContext; engine: FakeEngine } {
       templates: [{ id: 9000, name: 'ubuntu-24.04-cloud', type: 'qemu', where: 'host+config' }],
     },
   });
-  const ctx: KeyContext = {
-    readonly: false,
-    machines: engine.snapshot().machines,
-    activeRunIds: [],
-    runs: [],
-    runGuests: () => [],
-    check: (verb, ids) => engine.check(verb, ids),
-    pageSize: 10,
-    checkDraft: (draft) => engine.checkDraft(draft),
-  };
-  return { ctx, engine };
+  return { ctx: keyContext(engine), engine };
 }
 
 /** Opens a wizard with `key` (c or C) and delivers the host facts. */

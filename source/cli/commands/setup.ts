@@ -1,14 +1,12 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { loadConfig } from '../../config/load.js';
 import { formatDiagnostic } from '../../config/format.js';
-import { configFilePaths } from '../../config/files.js';
 import type { HypervisorSpec } from '../../config/types.js';
 import { newRunId } from '../../runner/runner.js';
 import type { RunEventListener } from '../../runner/types.js';
 import { RunRecorder, runsDir } from '../../runs/store.js';
 import {
   isStepId,
+  loadHypervisorConfig,
   planSetup,
   readResume,
   rebootedSince,
@@ -69,12 +67,10 @@ export function registerSetup(program: Command, context: CommandContext): void {
 }
 
 function loadHypervisor(configDir: string, output: Output, quiet: boolean): HypervisorSpec {
-  const empty: HypervisorSpec = { users: [], extra: {} };
-  if (!existsSync(configFilePaths(configDir).hypervisor)) return empty;
-  const result = loadConfig(configDir);
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  const { hypervisor, diagnostics } = loadHypervisorConfig(configDir);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
   if (!quiet)
-    for (const warning of result.diagnostics.filter((d) => d.severity === 'warning'))
+    for (const warning of diagnostics.filter((d) => d.severity === 'warning'))
       output.err(formatDiagnostic(warning));
   if (errors.length > 0) {
     for (const error of errors) output.err(formatDiagnostic(error));
@@ -82,7 +78,7 @@ function loadHypervisor(configDir: string, output: Output, quiet: boolean): Hype
       hint: 'fix them and run phoenix validate',
     });
   }
-  return result.spec.hypervisor ?? empty;
+  return hypervisor;
 }
 
 function parseSteps(list: string): SetupStepId[] {

@@ -8,6 +8,8 @@ import type {
   SetupFacts,
   SetupStepId,
 } from '../../engine/types.js';
+import { LINUX_USER_NAME, SSH_PUBLIC_KEY } from '../../config/formats.js';
+import { parseCidr } from '../../config/net.js';
 import { defaultLayout, isLayout, LAYOUT_MIN_DISKS, type PoolLayout } from '../../setup/choices.js';
 import { formatBytes, type FormDef, type Option, type Value, type Values } from './wizard-forms.js';
 
@@ -27,13 +29,7 @@ const LAYOUT_AUTO = '@auto';
 
 const LAYOUTS = Object.keys(LAYOUT_MIN_DISKS) as PoolLayout[];
 
-const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-\S+@openssh\.com) \S+/;
-const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
-
-function isCidr(text: string): boolean {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
-  return !!match && match.slice(1, 5).every((n) => Number(n) <= 255) && Number(match[5]) <= 32;
-}
+const isCidr = (text: string): boolean => parseCidr(text) !== undefined;
 
 /** The chosen layout: the one picked, or the one the number of disks suggests. */
 function layoutOf(values: Values): PoolLayout {
@@ -133,10 +129,13 @@ function localProblems(values: Values, facts: SetupFacts): DraftProblem[] {
     );
   if (ticked(values, 'admin_user')) {
     const name = str(values['user.username']);
-    if (!USER_NAME.test(name))
+    if (!LINUX_USER_NAME.test(name))
       error('user.username', 'a Linux user name: lower case letters, digits, _ and -');
     else if (name === 'root') error('user.username', 'root exists already: pick an admin name');
-    if (str(values['user.ssh']) === SSH_PASTE && !SSH_KEY.test(str(values['user.ssh_paste'])))
+    if (
+      str(values['user.ssh']) === SSH_PASTE &&
+      !SSH_PUBLIC_KEY.test(str(values['user.ssh_paste']))
+    )
       error('user.ssh_paste', 'paste one public key line (ssh-ed25519 AAAA… comment)');
   }
   if (ticked(values, 'zfs')) {
@@ -177,7 +176,7 @@ function localProblems(values: Values, facts: SetupFacts): DraftProblem[] {
       error('nfs.clients', 'who may mount it: a subnet (10.0.0.0/24) or host names');
   }
   if (ticked(values, 'samba') && facts.kept.sambaShares === 0) {
-    if (!USER_NAME.test(str(values['samba.user'])))
+    if (!LINUX_USER_NAME.test(str(values['samba.user'])))
       error('samba.user', 'an existing Linux user (lower case)');
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(str(values['samba.share'])))
       error('samba.share', 'letters, digits, _ and -');
